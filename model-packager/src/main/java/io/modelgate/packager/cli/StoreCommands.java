@@ -1,0 +1,215 @@
+package io.modelgate.packager.cli;
+
+import io.modelgate.packager.image.ImageRef;
+import io.modelgate.packager.image.Json;
+import io.modelgate.packager.store.ImageNotFoundException;
+import io.modelgate.packager.store.ImageStore;
+import io.modelgate.packager.store.StoredImage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** The store commands, named and behaving as Docker's: images, inspect, tag, rmi, system df|prune. */
+final class StoreCommands {
+    private StoreCommands() {
+    }
+
+    /** Shared plumbing: the store under --home and the command's output streams. */
+    abstract static class Base implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        ImageStore store() {
+            Main main = (Main) spec.root().userObject();
+            return ImageStore.open(main.home());
+        }
+
+        Main main() {
+            return (Main) spec.root().userObject();
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+    }
+
+    @Command(name = "images", description = "List the images in the store.")
+    static final class Images extends Base {
+        @Option(names = {"-q", "--quiet"}, description = "Only print image IDs.")
+        boolean quiet;
+
+        @Override
+        public Integer call() throws Exception {
+            ImageStore store = store();
+            PrintWriter out = out();
+            if (!quiet) {
+                out.printf("%-40s %-16s %-14s %-16s %s%n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+            }
+            for (ImageStore.TaggedImage t : store.list()) {
+                if (quiet) {
+                    out.println(t.manifest().digest().shortHex());
+                    continue;
+                }
+                StoredImage image = store.resolve(t.ref().toString());
+                out.printf("%-40s %-16s %-14s %-16s %s%n", t.ref().name(), t.ref().tag(), t.manifest().digest().shortHex(),
+                        ago(image.config().created()), Sizes.human(image.manifest().totalSize()));
+            }
+            out.flush();
+            return 0;
+        }
+
+        private static String ago(String created) {
+            if (created == null) {
+                return "N/A";
+            }
+            try {
+                Duration d = Duration.between(Instant.parse(created), Instant.now());
+                if (d.toDays() >= 365) {
+                    return d.toDays() / 365 + " years ago";
+                }
+                if (d.toDays() >= 1) {
+                    return d.toDays() + " days ago";
+                }
+                if (d.toHours() >= 1) {
+                    return d.toHours() + " hours ago";
+                }
+                return Math.max(1, d.toMinutes()) + " minutes ago";
+            } catch (DateTimeParseException e) {
+                return created;
+            }
+        }
+    }
+
+    @Command(name = "inspect", description = "Print an image's manifest and config as JSON.")
+    static final class Inspect extends Base {
+        @Parameters(arity = "1..*", paramLabel = "REF", description = "Image reference or ID.")
+        List<String> refs;
+
+        @Override
+        public Integer call() throws Exception {
+            ImageStore store = store();
+            java.util.ArrayList<Object> all = new java.util.ArrayList<>();
+            for (String r : refs) {
+                StoredImage image = store.resolve(r);
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("ref", image.ref().toString());
+                doc.put("digest", image.digest().toString());
+                doc.put("mediaType", image.manifestDescriptor().mediaType());
+                doc.put("size", image.manifest().totalSize());
+                doc.put("manifest", image.manifest());
+                doc.put("config", image.config());
+                all.add(doc);
+            }
+            out().println(Json.pretty(all));
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "tag", description = "Give an image another name: tag SOURCE TARGET.")
+    static final class Tag extends Base {
+        @Parameters(index = "0", paramLabel = "SOURCE")
+        String source;
+
+        @Parameters(index = "1", paramLabel = "TARGET")
+        String target;
+
+        @Override
+        public Integer call() throws Exception {
+            ImageStore store = store();
+            StoredImage image = store.resolve(source);
+            store.tag(ImageRef.parse(target), image.manifestDescriptor());
+            return 0;
+        }
+    }
+
+    @Command(name = "rmi", description = "Remove image tags; blobs no other tag uses are deleted.")
+    static final class Rmi extends Base {
+        @Parameters(arity = "1..*", paramLabel = "REF")
+        List<String> refs;
+
+        @Override
+        public Integer call() throws Exception {
+            ImageStore store = store();
+            int status = 0;
+            for (String r : refs) {
+                try {
+                    StoredImage image = store.resolve(r);
+                    ImageRef ref = image.ref().tag() != null ? image.ref() : null;
+                    List<ImageStore.TaggedImage> tags = ref != null ? List.of(new ImageStore.TaggedImage(ref, image.manifestDescriptor()))
+                            : store.list().stream().filter(t -> t.manifest().digest().equals(image.digest())).toList();
+                    for (ImageStore.TaggedImage t : tags) {
+                        if (store.untag(t.ref())) {
+                            out().println("Untagged: " + t.ref());
+                        }
+                    }
+                    if (store.list().stream().noneMatch(t -> t.manifest().digest().equals(image.digest()))) {
+                        out().println("Deleted: " + image.digest());
+                    }
+                } catch (ImageNotFoundException e) {
+                    err().println("modelgate: error: " + e.getMessage());
+                    status = 1;
+                }
+            }
+            ImageStore.Usage freed = store.collectGarbage(false);
+            if (freed == null) {
+                err().println("note: another modelgate process is writing to the store; run 'modelgate system prune' later to free space");
+            }
+            out().flush();
+            return status;
+        }
+    }
+
+    @Command(name = "system", description = "Store-wide commands.", subcommands = {SystemDf.class, SystemPrune.class})
+    static final class SystemCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return 2;
+        }
+    }
+
+    @Command(name = "df", description = "Show how much disk the store uses.")
+    static final class SystemDf extends Base {
+        @Override
+        public Integer call() throws Exception {
+            ImageStore.Usage u = store().usage();
+            out().printf("%-12s %-8s %-12s %s%n", "TYPE", "TOTAL", "SIZE", "RECLAIMABLE");
+            out().printf("%-12s %-8d %-12s %s%n", "Images", u.images(), "", "");
+            out().printf("%-12s %-8d %-12s %s (%d blobs)%n", "Blobs", u.blobs(), Sizes.human(u.bytes()),
+                    Sizes.human(u.reclaimableBytes()), u.unreferencedBlobs());
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "prune", description = "Delete blobs that no image uses.")
+    static final class SystemPrune extends Base {
+        @Override
+        public Integer call() throws Exception {
+            ImageStore.Usage freed = store().collectGarbage(true);
+            out().println("Deleted " + freed.blobs() + " blobs");
+            out().println("Total reclaimed space: " + Sizes.human(freed.bytes()));
+            out().flush();
+            return 0;
+        }
+    }
+}
