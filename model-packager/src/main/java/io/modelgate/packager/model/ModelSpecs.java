@@ -65,7 +65,7 @@ public final class ModelSpecs {
             String key = path(e);
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream().map(String::valueOf).sorted()
                     .collect(Collectors.joining(", ", " (known keys here: ", ")"));
-            throw new ModelSpecException(file, line(e.getLocation()), key, "is not a known key" + known, e);
+            throw new ModelSpecException(file, lineOr(text, key, e), key, "is not a known key" + known, e);
         } catch (JsonMappingException e) {
             String key = path(e);
             String why = e.getOriginalMessage();
@@ -77,10 +77,16 @@ public final class ModelSpecs {
                         .replaceAll("`java.util.Map<[^`]*>`", "a mapping of strings")
                         .replaceAll("`io\\.modelgate[^`]*\\$?([A-Za-z]+)`", "a mapping");
             }
-            throw new ModelSpecException(file, line(e.getLocation()), key, why, e);
+            throw new ModelSpecException(file, lineOr(text, key, e), key, why, e);
         } catch (JacksonException e) {
             throw new ModelSpecException(file, line(e.getLocation()), null, "is not valid YAML: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** The line of the key as YAML has it; Jackson's own location points at the token after the value. */
+    private static int lineOr(String text, String key, JacksonException e) {
+        int line = key == null || key.isEmpty() || key.contains("[") ? 0 : lineOf(text, key);
+        return line > 0 ? line : line(e.getLocation());
     }
 
     private static int line(JsonLocation location) {

@@ -22,6 +22,7 @@ import java.util.UUID;
  */
 final class FileHashes {
     private final Path dir;
+    private final java.util.concurrent.atomic.AtomicLong bytesHashed = new java.util.concurrent.atomic.AtomicLong();
 
     FileHashes(Path cacheDir) {
         this.dir = cacheDir;
@@ -40,11 +41,16 @@ final class FileHashes {
             Files.deleteIfExists(entry);
         }
         Digest digest = hash(file);
+        bytesHashed.addAndGet((Long) stat.get("size"));
         Files.createDirectories(dir);
         Path temp = dir.resolve("." + UUID.randomUUID() + ".tmp");
         Files.writeString(temp, digest.toString(), StandardCharsets.US_ASCII);
         Files.move(temp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return digest;
+    }
+
+    long bytesHashed() {
+        return bytesHashed.get();
     }
 
     static Digest hash(Path file) throws IOException {

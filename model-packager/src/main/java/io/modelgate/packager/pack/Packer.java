@@ -55,6 +55,7 @@ public final class Packer {
     private final ImageStore store;
     private final FileHashes hashes;
     private final LayerCache cache;
+    private final java.util.concurrent.atomic.AtomicLong bytesLayered = new java.util.concurrent.atomic.AtomicLong();
 
     private Packer(ImageStore store, Path home) {
         this.store = store;
@@ -81,6 +82,7 @@ public final class Packer {
         var progress = options.progress();
         progress.accept("Packing " + dir.getFileName() + " as " + ref);
 
+        long readBefore = hashes.bytesHashed() + bytesLayered.get();
         try (AutoCloseable ignored = store.writeSession()) {
             StoredImage base = "scratch".equals(spec.base()) ? null : options.baseImages().resolve(store, spec.base());
             if (base != null) {
@@ -109,7 +111,7 @@ public final class Packer {
             ImageManifest manifest = new ImageManifest(2, MediaTypes.OCI_MANIFEST,
                     Descriptor.of(MediaTypes.OCI_CONFIG, configDigest, configBytes.length), layers, manifestAnnotations(spec, base));
             StoredImage image = store.putImage(ref, Json.write(manifest), MediaTypes.OCI_MANIFEST);
-            return new PackResult(ref, image.digest(), reports);
+            return new PackResult(ref, image.digest(), reports, hashes.bytesHashed() + bytesLayered.get() - readBefore);
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -290,6 +292,7 @@ public final class Packer {
                         try (InputStream in = new DigestInputStream(Files.newInputStream(f.source()), sha)) {
                             tar.file(name, f.mode(), f.size(), in);
                         }
+                        bytesLayered.addAndGet(f.size());
                         if (!Digest.fromHash(sha.digest()).equals(f.content())) {
                             throw new IOException(f.source() + " changed while it was being packed; pack again");
                         }
