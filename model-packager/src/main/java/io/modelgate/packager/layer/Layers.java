@@ -66,6 +66,11 @@ public final class Layers {
 
     /** Opens a sink that compresses what is written and stores it as a layer blob. */
     public static Sink open(ImageStore store, Compression compression) throws IOException {
+        return open(store, compression, Compression.Effort.DEFAULT);
+    }
+
+    /** As {@link #open(ImageStore, Compression)}, at the given compression effort. */
+    public static Sink open(ImageStore store, Compression compression, Compression.Effort effort) throws IOException {
         BlobWriter blob = store.newBlob();
         try {
             OutputStream unclosable = new FilterOutputStream(blob) {
@@ -79,7 +84,7 @@ public final class Layers {
                     out.flush();
                 }
             };
-            return new Sink(blob, compression.compress(unclosable, Runtime.getRuntime().availableProcessors()), compression);
+            return new Sink(blob, compression.compress(unclosable, Runtime.getRuntime().availableProcessors(), effort), compression);
         } catch (IOException | RuntimeException e) {
             blob.close();
             throw e;

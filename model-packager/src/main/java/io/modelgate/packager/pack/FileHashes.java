@@ -3,7 +3,6 @@ package io.modelgate.packager.pack;
 import io.modelgate.packager.image.Digest;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -11,61 +10,60 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Remembers the sha256 of files by what stat says about them (path, size, mtime, ctime, inode), as git's index
- * does, so a rebuild does not read a 100 MB weights file again to learn it has not changed. Any change to the
- * file changes its ctime, so a stale entry is never used.
+ * Remembers the sha256 of files by what stat says about them (path, size, mtime, ctime, inode, device), as git's
+ * index does, so a rebuild learns that a 100 MB weights file is unchanged without reading it. Any write to a
+ * file changes its ctime, so a stale entry is never used. Digests are learnt while a layer is built, in the same
+ * read that fills the layer, never by a separate pass.
  */
 final class FileHashes {
     private final Path dir;
-    private final java.util.concurrent.atomic.AtomicLong bytesHashed = new java.util.concurrent.atomic.AtomicLong();
 
     FileHashes(Path cacheDir) {
         this.dir = cacheDir;
     }
 
-    Digest digest(Path file) throws IOException {
-        Map<String, Object> stat = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime,ino,dev", LinkOption.NOFOLLOW_LINKS);
-        String key = file.toAbsolutePath() + "\0" + stat.get("size") + "\0" + nanos(stat.get("lastModifiedTime"))
-                + "\0" + nanos(stat.get("ctime")) + "\0" + stat.get("ino") + "\0" + stat.get("dev");
-        Path entry = dir.resolve(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex());
+    /** What stat says about a file: equal stats mean the content has not been written since. */
+    record Stat(String identity, long size) {
+    }
+
+    static Stat stat(Path file) throws IOException {
+        Map<String, Object> a = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime,ino,dev", LinkOption.NOFOLLOW_LINKS);
+        long size = (Long) a.get("size");
+        String identity = file.toAbsolutePath() + "\0" + size + "\0" + nanos(a.get("lastModifiedTime"))
+                + "\0" + nanos(a.get("ctime")) + "\0" + a.get("ino") + "\0" + a.get("dev");
+        return new Stat(identity, size);
+    }
+
+    /** The digest recorded for a file in exactly this state, or null. */
+    Digest lookup(Stat stat) throws IOException {
+        Path entry = entry(stat);
         try {
             return Digest.parse(Files.readString(entry, StandardCharsets.US_ASCII).trim());
         } catch (NoSuchFileException e) {
-            // not seen yet
+            return null;
         } catch (IOException | IllegalArgumentException e) {
             Files.deleteIfExists(entry);
+            return null;
         }
-        Digest digest = hash(file);
-        bytesHashed.addAndGet((Long) stat.get("size"));
+    }
+
+    void remember(Stat stat, Digest digest) throws IOException {
         Files.createDirectories(dir);
         Path temp = dir.resolve("." + UUID.randomUUID() + ".tmp");
         Files.writeString(temp, digest.toString(), StandardCharsets.US_ASCII);
-        Files.move(temp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return digest;
+        Files.move(temp, entry(stat), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    long bytesHashed() {
-        return bytesHashed.get();
-    }
-
-    static Digest hash(Path file) throws IOException {
-        MessageDigest sha = Digest.newSha256();
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                sha.update(buf, 0, n);
-            }
-        }
-        return Digest.fromHash(sha.digest());
+    private Path entry(Stat stat) {
+        return dir.resolve(Digest.sha256(stat.identity().getBytes(StandardCharsets.UTF_8)).hex());
     }
 
     private static long nanos(Object time) {
-        return time instanceof FileTime t ? t.to(java.util.concurrent.TimeUnit.NANOSECONDS) : 0;
+        return time instanceof FileTime t ? t.to(TimeUnit.NANOSECONDS) : 0;
     }
 }

@@ -7,6 +7,7 @@ import io.modelgate.packager.image.ImageManifest;
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.image.Json;
 import io.modelgate.packager.image.MediaTypes;
+import io.modelgate.packager.layer.Compression;
 import io.modelgate.packager.layer.Layer;
 import io.modelgate.packager.layer.LayerTarWriter;
 import io.modelgate.packager.layer.Layers;
@@ -82,7 +83,7 @@ public final class Packer {
         var progress = options.progress();
         progress.accept("Packing " + dir.getFileName() + " as " + ref);
 
-        long readBefore = hashes.bytesHashed() + bytesLayered.get();
+        long readBefore = bytesLayered.get();
         try (AutoCloseable ignored = store.writeSession()) {
             StoredImage base = "scratch".equals(spec.base()) ? null : options.baseImages().resolve(store, spec.base());
             if (base != null) {
@@ -111,7 +112,7 @@ public final class Packer {
             ImageManifest manifest = new ImageManifest(2, MediaTypes.OCI_MANIFEST,
                     Descriptor.of(MediaTypes.OCI_CONFIG, configDigest, configBytes.length), layers, manifestAnnotations(spec, base));
             StoredImage image = store.putImage(ref, Json.write(manifest), MediaTypes.OCI_MANIFEST);
-            return new PackResult(ref, image.digest(), reports, hashes.bytesHashed() + bytesLayered.get() - readBefore);
+            return new PackResult(ref, image.digest(), reports, bytesLayered.get() - readBefore);
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -156,16 +157,17 @@ public final class Packer {
         });
         List<ModelFile> out = new ArrayList<>();
         for (Path d : dirs) {
-            out.add(new ModelFile(relative(dir, d), ModelFile.Kind.DIRECTORY, 0755, 0, null, null, d));
+            out.add(new ModelFile(relative(dir, d), ModelFile.Kind.DIRECTORY, 0755, 0, null, null, d, null));
         }
         for (Path l : links) {
-            out.add(new ModelFile(relative(dir, l), ModelFile.Kind.SYMLINK, 0777, 0, null, Files.readSymbolicLink(l).toString(), l));
+            out.add(new ModelFile(relative(dir, l), ModelFile.Kind.SYMLINK, 0777, 0, null, Files.readSymbolicLink(l).toString(), l, null));
         }
         try {
             out.addAll(regular.parallelStream().map(f -> {
                 try {
                     boolean exec = Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OWNER_EXECUTE);
-                    return new ModelFile(relative(dir, f), ModelFile.Kind.FILE, exec ? 0755 : 0644, Files.size(f), hashes.digest(f), null, f);
+                    FileHashes.Stat stat = FileHashes.stat(f);
+                    return new ModelFile(relative(dir, f), ModelFile.Kind.FILE, exec ? 0755 : 0644, stat.size(), hashes.lookup(stat), null, f, stat);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
                 }
@@ -261,12 +263,18 @@ public final class Packer {
     }
 
     private Built buildOne(LayerPlan plan, String prefix, PackOptions options) throws IOException {
-        Digest key = LayerCache.key(plan.files(), prefix, options.compression().name(), options.created().getEpochSecond());
-        var hit = cache.find(key);
-        if (hit.isPresent()) {
-            return new Built(plan, hit.get(), true);
+        Compression.Effort effort = plan.description().startsWith("weights") ? Compression.Effort.FAST : Compression.Effort.DEFAULT;
+        String format = options.compression().name() + "/" + effort.name();
+        long epoch = options.created().getEpochSecond();
+        boolean allKnown = plan.files().stream().allMatch(f -> f.kind() != ModelFile.Kind.FILE || f.content() != null);
+        if (allKnown) {
+            var hit = cache.find(LayerCache.key(plan.files(), prefix, format, epoch));
+            if (hit.isPresent()) {
+                return new Built(plan, hit.get(), true);
+            }
         }
-        try (Layers.Sink sink = Layers.open(store, options.compression())) {
+        List<ModelFile> resolved = new ArrayList<>(plan.files().size());
+        try (Layers.Sink sink = Layers.open(store, options.compression(), effort)) {
             LayerTarWriter tar = new LayerTarWriter(sink, options.created());
             TreeSet<String> written = new TreeSet<>();
             for (String parent : parents(prefix + "/x")) {
@@ -285,25 +293,35 @@ public final class Packer {
                         if (written.add(name)) {
                             tar.directory(name, f.mode());
                         }
+                        resolved.add(f);
                     }
-                    case SYMLINK -> tar.symlink(name, f.linkTarget());
-                    case FILE -> {
-                        MessageDigest sha = Digest.newSha256();
-                        try (InputStream in = new DigestInputStream(Files.newInputStream(f.source()), sha)) {
-                            tar.file(name, f.mode(), f.size(), in);
-                        }
-                        bytesLayered.addAndGet(f.size());
-                        if (!Digest.fromHash(sha.digest()).equals(f.content())) {
-                            throw new IOException(f.source() + " changed while it was being packed; pack again");
-                        }
+                    case SYMLINK -> {
+                        tar.symlink(name, f.linkTarget());
+                        resolved.add(f);
                     }
+                    case FILE -> resolved.add(f.withContent(copyFile(tar, name, f)));
                 }
             }
             tar.finish();
             Layer layer = sink.finish();
-            cache.put(key, layer);
+            cache.put(LayerCache.key(resolved, prefix, format, epoch), layer);
             return new Built(plan, layer, false);
         }
+    }
+
+    /** Streams a file into the tar, hashing it on the way; refuses a file that changed since it was scanned. */
+    private Digest copyFile(LayerTarWriter tar, String name, ModelFile f) throws IOException {
+        MessageDigest sha = Digest.newSha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(f.source()), sha)) {
+            tar.file(name, f.mode(), f.size(), in);
+        }
+        bytesLayered.addAndGet(f.size());
+        Digest digest = Digest.fromHash(sha.digest());
+        if (!FileHashes.stat(f.source()).equals(f.stat()) || (f.content() != null && !f.content().equals(digest))) {
+            throw new IOException(f.source() + " changed while it was being packed; pack again once it is written");
+        }
+        hashes.remember(f.stat(), digest);
+        return digest;
     }
 
     /** The directories above a path, outermost first ("a/b/c" gives "a", "a/b"). */
