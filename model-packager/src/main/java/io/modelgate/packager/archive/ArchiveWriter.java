@@ -44,8 +44,12 @@ final class ArchiveWriter {
         List<Descriptor> index = new ArrayList<>();
         Map<Digest, DockerManifestItem> dockerItems = new LinkedHashMap<>();
         Map<Digest, Long> blobs = new TreeMap<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (StoredImage image : images) {
             Descriptor manifest = image.manifestDescriptor().withoutAnnotations();
+            if (!seen.add(manifest.digest() + " " + (image.ref().tag() != null ? image.ref() : ""))) {
+                continue; // named twice on the command line
+            }
             addBlob(blobs, manifest);
             addBlob(blobs, image.manifest().config());
             image.manifest().layers().forEach(l -> addBlob(blobs, l));

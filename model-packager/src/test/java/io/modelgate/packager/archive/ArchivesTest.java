@@ -123,6 +123,31 @@ class ArchivesTest {
     }
 
     @Test
+    void save_writes_an_image_named_twice_once() throws IOException {
+        SampleImages.create(source, "iris:1", Map.of("a.txt", "a"));
+
+        assertThat(save(source, "iris:1", "iris:1")).isEqualTo(save(source, "iris:1"));
+    }
+
+    @Test
+    void load_keeps_an_image_the_archive_does_not_name_untagged() throws IOException {
+        StoredImage image = SampleImages.create(source, "iris:1", Map.of("a.txt", "a"));
+        Map<String, byte[]> files = TarEdits.files(save(source, "iris:1"));
+        files.remove("manifest.json");
+        files.put("index.json", Json.write(ImageIndex.of(List.of(image.manifestDescriptor().withoutAnnotations()
+                .withAnnotations(Map.of("org.opencontainers.image.ref.name", "latest"))))));
+
+        List<LoadedImage> loaded = load(target, TarEdits.write(files));
+
+        assertThat(loaded).singleElement().satisfies(l -> {
+            assertThat(l.named()).isFalse();
+            assertThat(l.manifest().digest()).isEqualTo(image.digest());
+        });
+        assertThat(target.list()).isEmpty();
+        assertThat(target.hasBlob(image.digest())).isTrue();
+    }
+
+    @Test
     void save_refuses_an_unknown_image_before_writing_anything() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertThatThrownBy(() -> Archives.of(source).save(List.of("nope:1"), out))
