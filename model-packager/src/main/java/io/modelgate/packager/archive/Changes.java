@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.modelgate.packager.image.ImageConfig.RuntimeConfig;
 import io.modelgate.packager.image.Json;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,8 +85,6 @@ final class Changes {
             return values.stream().map(String.class::cast).toList();
         } catch (JacksonException e) {
             return null;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 
