@@ -18,6 +18,9 @@ import java.nio.file.Path;
                 StoreCommands.Tag.class,
                 StoreCommands.Rmi.class,
                 StoreCommands.SystemCommand.class,
+                ArchiveCommands.Save.class,
+                ArchiveCommands.Load.class,
+                ArchiveCommands.Import.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main {
