@@ -18,6 +18,9 @@ import java.nio.file.Path;
                 StoreCommands.Tag.class,
                 StoreCommands.Rmi.class,
                 StoreCommands.SystemCommand.class,
+                RegistryCommands.Push.class,
+                RegistryCommands.Pull.class,
+                RegistryCommands.Login.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main {
