@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -105,8 +104,7 @@ public final class AuthFile {
             throw new UncheckedIOException("cannot read registry credentials from " + config + ": " + e.getMessage(), e);
         }
         String wanted = normalize(registry);
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("auths").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.path("auths").properties()) {
             if (!normalize(e.getKey()).equals(wanted)) {
                 continue;
             }

@@ -38,6 +38,7 @@ final class Puller {
         this.progress = progress;
     }
 
+    @SuppressWarnings("try") // the write session is held, not used
     PullResult pull(ImageStore store, ImageRef ref) throws IOException {
         String repository = ref.remoteRepository();
         GetManifest.Fetched top = fetchVerified(repository, ref.reference(), ref.digest());

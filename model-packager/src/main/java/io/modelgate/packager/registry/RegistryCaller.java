@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
@@ -26,6 +27,13 @@ final class RegistryCaller {
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 64 << 10;
     private static final String USER_AGENT = "modelgate/" + Optional.ofNullable(RegistryCaller.class.getPackage().getImplementationVersion()).orElse("dev");
+
+    private static final Map<Integer, String> REASONS = Map.ofEntries(
+            Map.entry(400, "Bad Request"), Map.entry(401, "Unauthorized"), Map.entry(403, "Forbidden"),
+            Map.entry(404, "Not Found"), Map.entry(405, "Method Not Allowed"), Map.entry(409, "Conflict"),
+            Map.entry(413, "Payload Too Large"), Map.entry(416, "Range Not Satisfiable"), Map.entry(429, "Too Many Requests"),
+            Map.entry(500, "Internal Server Error"), Map.entry(502, "Bad Gateway"), Map.entry(503, "Service Unavailable"),
+            Map.entry(504, "Gateway Timeout"));
 
     private final HttpClient http;
     private final Routes routes;
@@ -106,6 +114,8 @@ final class RegistryCaller {
         String summary = error.summary();
         if (!summary.isEmpty()) {
             message.append(' ').append(summary);
+        } else if (REASONS.containsKey(status)) {
+            message.append(' ').append(REASONS.get(status)); // HEAD answers and some proxies carry no body
         }
         if (status == 401) {
             message.append(credentials
@@ -130,8 +140,9 @@ final class RegistryCaller {
         } else if (e instanceof HttpConnectTimeoutException) {
             message = "cannot connect to registry " + host + " for " + endpoint.description() + ": timed out";
         } else if (e instanceof ConnectException && !(e.getCause() instanceof SSLException)) {
-            message = "cannot connect to registry " + host + " for " + endpoint.description() + " (" + reason(e)
-                    + "): is it running and listening there?" + ("https".equals(uri.getScheme()) ? plainHttpHint.replace("; if", " If") : "");
+            // The JDK's HTTP client reports a refused connection as a ConnectException without a message.
+            message = "cannot connect to registry " + host + " for " + endpoint.description() + " ("
+                    + (e.getMessage() == null ? "connection refused" : e.getMessage()) + "): is it running and listening there?" + ("https".equals(uri.getScheme()) ? plainHttpHint.replace("; if", " If") : "");
         } else if (e instanceof HttpTimeoutException) {
             message = "registry " + host + " did not answer " + endpoint.description() + " within " + endpoint.timeoutSeconds() + " s";
         } else if (has(e, SSLException.class)) {
