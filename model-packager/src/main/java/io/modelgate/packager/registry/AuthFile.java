@@ -87,10 +87,6 @@ public final class AuthFile {
             throw e;
         }
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        if (posix) {
-            // An older file kept its own mode across the rename only if it was not replaced; make sure.
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        }
     }
 
     private static Optional<Credentials> lookup(Path config, String registry) {

@@ -15,8 +15,4 @@ public record BlobProgress(Digest digest, long size, long transferred, Stage sta
         PULLING,
         PULLED
     }
-
-    public boolean done() {
-        return stage != Stage.PUSHING && stage != Stage.PULLING;
-    }
 }

@@ -82,9 +82,4 @@ final class GetBlob implements RegistryEndpoint<Long> {
     public String description() {
         return "blob fetch " + digest;
     }
-
-    @Override
-    public int timeoutSeconds() {
-        return 120; // until the headers arrive; the body then streams for as long as it needs
-    }
 }

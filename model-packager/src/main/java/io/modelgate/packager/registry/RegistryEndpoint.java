@@ -40,7 +40,10 @@ interface RegistryEndpoint<T> {
         return "GET".equals(method()) || "HEAD".equals(method());
     }
 
-    /** Seconds to wait for the response headers; 0 for none (an upload takes as long as its blob needs). */
+    /**
+     * Seconds to wait for the response headers (a download's body then streams for as long as it needs); 0 for no
+     * limit, for uploads, whose answer comes only after the whole body was sent.
+     */
     default int timeoutSeconds() {
         return 120;
     }

@@ -141,7 +141,7 @@ class RegistryClientTest {
         byte[] manifest = source.readBlob(image.digest());
         Descriptor hostEntry = new Descriptor(MediaTypes.OCI_MANIFEST, image.digest(), manifest.length, Map.of(), Descriptor.Platform.host());
         Descriptor otherEntry = new Descriptor(MediaTypes.OCI_MANIFEST, Digest.sha256(new byte[1]), 10, Map.of(),
-                new Descriptor.Platform("host".equals(Descriptor.Platform.hostArchitecture()) ? "x" : "mips64le", "linux", null));
+                new Descriptor.Platform("mips64le".equals(Descriptor.Platform.hostArchitecture()) ? "riscv64" : "mips64le", "linux", null));
         byte[] index = Json.write(ImageIndex.of(List.of(otherEntry, hostEntry)));
         List<String> storageAuthorization = Collections.synchronizedList(new ArrayList<>());
         String storage = serve(exchange -> {
