@@ -21,6 +21,9 @@ import java.nio.file.Path;
                 ArchiveCommands.Save.class,
                 ArchiveCommands.Load.class,
                 ArchiveCommands.Import.class,
+                RegistryCommands.Push.class,
+                RegistryCommands.Pull.class,
+                RegistryCommands.Login.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main {
@@ -55,6 +58,7 @@ public final class Main {
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         Main main = new Main();
         CommandLine cli = new CommandLine(main);
+        addHelpOptions(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -67,6 +71,16 @@ public final class Main {
             return 1;
         });
         return cli;
+    }
+
+    /** --help and --version on every subcommand, not only the root, so "modelgate push --help" works. */
+    private static void addHelpOptions(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions() && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+            }
+            addHelpOptions(sub);
+        }
     }
 
     private static String describe(Throwable ex) {
