@@ -7,6 +7,11 @@ import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.image.ImageIndex;
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.pack.BaseImages;
+import io.modelgate.packager.registry.AuthFile;
+import io.modelgate.packager.registry.ProgressListener;
+import io.modelgate.packager.registry.RegistryClient;
+import io.modelgate.packager.registry.RegistryConfig;
+import io.modelgate.packager.registry.Transport;
 import io.modelgate.packager.store.ImageNotFoundException;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.store.StoredImage;
@@ -32,13 +37,18 @@ import java.util.stream.Stream;
  */
 final class BaseImageSources implements BaseImages {
     private final Main main;
+    private final boolean plainHttp;
+    private final ProgressListener progress;
 
-    private BaseImageSources(Main main) {
+    private BaseImageSources(Main main, boolean plainHttp, ProgressListener progress) {
         this.main = main;
+        this.plainHttp = plainHttp;
+        this.progress = progress;
     }
 
-    static BaseImages forCli(Main main) {
-        return new BaseImageSources(main);
+    /** Bases for the CLI; registry bases are pulled over plain HTTP when asked (or configured per registry). */
+    static BaseImages forCli(Main main, boolean plainHttp, ProgressListener progress) {
+        return new BaseImageSources(main, plainHttp, progress);
     }
 
     @Override
@@ -68,7 +78,18 @@ final class BaseImageSources implements BaseImages {
         if (inStore.isPresent()) {
             return inStore.get();
         }
-        return BaseImages.storeOnly().resolve(store, base);
+        ImageRef ref = ImageRef.parse(base);
+        if (ref.registry() == null) {
+            return BaseImages.storeOnly().resolve(store, base);
+        }
+        RegistryClient.Builder client = RegistryClient.to(ref.registryHost())
+                .settings(RegistryConfig.load(main.home()))
+                .credentials(AuthFile.in(main.home()).find(ref.registryHost()))
+                .blobLocations(main.home().resolve("blob-locations"));
+        if (plainHttp) {
+            client.transport(Transport.PLAIN_HTTP);
+        }
+        return client.build().pull(store, ref, progress).image();
     }
 
     /** Splits "path:tag" at the first colon; a path with no colon has no tag. */

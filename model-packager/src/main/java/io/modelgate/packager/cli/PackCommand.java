@@ -5,6 +5,7 @@ import io.modelgate.packager.layer.Compression;
 import io.modelgate.packager.pack.PackOptions;
 import io.modelgate.packager.pack.PackResult;
 import io.modelgate.packager.pack.Packer;
+import io.modelgate.packager.registry.ProgressListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,12 +29,16 @@ final class PackCommand extends StoreCommands.Base {
     @Option(names = {"-q", "--quiet"}, description = "Print only the digest.")
     boolean quiet;
 
+    @Option(names = "--plain-http", description = "Pull a registry base image over plain HTTP instead of HTTPS.")
+    boolean plainHttp;
+
     @Override
     public Integer call() throws Exception {
         Packer packer = Packer.create(main().home());
         PackOptions options = PackOptions.defaults()
                 .withCompression(Compression.parse(compression))
-                .withBaseImages(BaseImageSources.forCli(main()))
+                .withBaseImages(BaseImageSources.forCli(main(), plainHttp,
+                        quiet ? ProgressListener.NONE : new RegistryCommands.ProgressPrinter(err(), "pulling", "pulled")))
                 .withProgress(quiet ? null : line -> {
                     err().println(line);
                     err().flush();

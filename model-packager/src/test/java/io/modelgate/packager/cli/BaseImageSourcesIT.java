@@ -5,6 +5,7 @@ import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.store.StoredImage;
 import io.modelgate.packager.testing.ExternalTools;
 import io.modelgate.packager.testing.Processes;
+import io.modelgate.packager.testing.RegistryServer;
 import io.modelgate.packager.testing.SampleImages;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,14 +39,16 @@ class BaseImageSourcesIT {
         }
     }
 
-    private StoredImage packOn(String baseRef) throws IOException {
+    private StoredImage packOn(String baseRef, String... extra) throws IOException {
         Path model = tmp.resolve("model");
         Files.createDirectories(model);
         Files.writeString(model.resolve("model.yaml"), "name: app\nbase: \"" + baseRef + "\"\nserver: {type: command, command: [/bin/tool]}\n");
         Path home = tmp.resolve("home-" + Math.abs(baseRef.hashCode()));
         StringWriter err = new StringWriter();
-        int status = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
-                .execute("--home", home.toString(), "pack", model.toString());
+        List<String> args = new java.util.ArrayList<>(List.of("--home", home.toString(), "pack"));
+        args.addAll(List.of(extra));
+        args.add(model.toString());
+        int status = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err)).execute(args.toArray(String[]::new));
         assertThat(status).as(err.toString()).isZero();
         return ImageStore.open(home).resolve("app:latest");
     }
@@ -73,5 +76,20 @@ class BaseImageSourcesIT {
         Processes.runOk(List.of(skopeo.toString(), "copy", "-q", "docker-archive:" + archive, "oci:" + layout + ":tools"));
         StoredImage image = packOn("oci:" + layout + ":tools");
         assertThat(image.config().diffIds().get(0)).isEqualTo(base.config().diffIds().get(0));
+    }
+
+    @Test
+    void pulls_a_registry_base_that_is_not_in_the_store() throws Exception {
+        ExternalTools.require("docker-registry", "docker-registry");
+        try (RegistryServer registry = RegistryServer.in(tmp.resolve("registry")).start()) {
+            String remote = registry.host() + "/base/tools:1";
+            Path sourceHome = tmp.resolve("source-home");
+            StringWriter err = new StringWriter();
+            assertThat(Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
+                    .execute("--home", sourceHome.toString(), "tag", "tools:1", remote)).isZero();
+            assertThat(Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
+                    .execute("--home", sourceHome.toString(), "push", "--plain-http", remote)).as(err.toString()).isZero();
+            assertBuiltOnBase(packOn(remote, "--plain-http"));
+        }
     }
 }
