@@ -55,7 +55,7 @@ public final class ImageStore {
         this.layout = home.resolve("images");
         this.blobs = layout.resolve("blobs").resolve("sha256");
         this.ingest = home.resolve("ingest");
-        this.locks = new StoreLocks(home.resolve("locks"));
+        this.locks = StoreLocks.forDirectory(home.resolve("locks"));
     }
 
     /** Opens (creating when needed) the store under a modelgate home directory. */
@@ -172,10 +172,18 @@ public final class ImageStore {
 
     /**
      * Held while blobs are written that no tag references yet (pack, pull, load): a concurrent {@code rmi} or
-     * {@code system prune} does not collect them meanwhile.
+     * {@code system prune}, in this process or another, does not collect them meanwhile. Sessions nest, and
+     * closing one twice releases it once.
      */
-    public AutoCloseable writeSession() {
-        return locks.sharedWrite();
+    public Session writeSession() {
+        StoreLocks.Held held = locks.sharedWrite();
+        return held::close;
+    }
+
+    /** A {@link #writeSession()}; closing it throws nothing checked, so try-with-resources needs no catch. */
+    public interface Session extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** Writes a manifest and tags it; the manifest's config and layers must already be stored. */
@@ -183,14 +191,17 @@ public final class ImageStore {
         ImageManifest manifest = ImageManifest.parse(manifestBytes, mediaType);
         String type = manifest.mediaType() != null ? manifest.mediaType()
                 : mediaType != null ? mediaType : MediaTypes.OCI_MANIFEST;
-        requireBlob(manifest.config().digest(), "config");
-        for (Descriptor layer : manifest.layers()) {
-            requireBlob(layer.digest(), "layer");
+        // Between writing the manifest and tagging it nothing refers to it: a collection must wait.
+        try (StoreLocks.Held ignored = locks.sharedWrite()) {
+            requireBlob(manifest.config().digest(), "config");
+            for (Descriptor layer : manifest.layers()) {
+                requireBlob(layer.digest(), "layer");
+            }
+            Digest digest = writeBlob(manifestBytes);
+            Descriptor descriptor = Descriptor.of(type, digest, manifestBytes.length);
+            tag(ref, descriptor);
+            return new StoredImage(ref, descriptor, manifest, ImageConfig.parse(readBlob(manifest.config().digest())));
         }
-        Digest digest = writeBlob(manifestBytes);
-        Descriptor descriptor = Descriptor.of(type, digest, manifestBytes.length);
-        tag(ref, descriptor);
-        return new StoredImage(ref, descriptor, manifest, ImageConfig.parse(readBlob(manifest.config().digest())));
     }
 
     private void requireBlob(Digest digest, String what) {
@@ -213,12 +224,14 @@ public final class ImageStore {
             throw new IllegalArgumentException("cannot tag '" + ref + "': " + manifest.digest() + " is a "
                     + manifest.mediaType() + ", not an image manifest or index");
         }
-        if (!hasBlob(manifest.digest())) {
-            throw new ImageNotFoundException("manifest " + manifest.digest() + " is not in the store");
-        }
         // The name in the index is name:tag; the digest is the descriptor's, so a pinned reference adds nothing.
         String name = ref.withTag(ref.tag()).toString();
-        try (StoreLocks.Held ignored = locks.index()) {
+        // The manifest may be unreferenced until this tag lands (its last tag removed meanwhile): keep
+        // a collection from deleting it between the check and the index write.
+        try (StoreLocks.Held session = locks.sharedWrite(); StoreLocks.Held ignored = locks.index()) {
+            if (!hasBlob(manifest.digest())) {
+                throw new ImageNotFoundException("manifest " + manifest.digest() + " is not in the store");
+            }
             List<Descriptor> entries = new ArrayList<>();
             for (Descriptor d : readIndex()) {
                 if (!name.equals(d.annotations().get(REF_NAME))) {
@@ -347,7 +360,12 @@ public final class ImageStore {
         long bytes = 0;
         long reclaimable = 0;
         for (Path p : listBlobs()) {
-            long size = Files.size(p);
+            long size;
+            try {
+                size = Files.size(p);
+            } catch (NoSuchFileException collected) {
+                continue; // a collection in another process got there first
+            }
             count++;
             bytes += size;
             if (!live.contains(Digest.ofHex(p.getFileName().toString()))) {
@@ -361,6 +379,7 @@ public final class ImageStore {
     /**
      * Deletes every blob no tag reaches, and abandoned temporary files.
      * @param wait wait for writers to finish; when false and one is busy, nothing is collected and null returned
+     * @throws IllegalStateException when waiting from inside this thread's own {@link #writeSession()}
      */
     public Usage collectGarbage(boolean wait) throws IOException {
         try (StoreLocks.Held lock = locks.exclusiveCollect(wait)) {

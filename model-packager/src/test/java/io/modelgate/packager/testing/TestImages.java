@@ -52,12 +52,8 @@ public final class TestImages {
 
     /** Stores an image and tags it {@code ref}. */
     public static StoredImage put(ImageStore store, String ref, String... layers) throws IOException {
-        try (AutoCloseable ignored = store.writeSession()) {
+        try (ImageStore.Session ignored = store.writeSession()) {
             return store.putImage(ImageRef.parse(ref), manifest(store, ref, layers), MediaTypes.OCI_MANIFEST);
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }
