@@ -18,6 +18,8 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /** The store commands, named and behaving as Docker's: images, inspect, tag, rmi, system df|prune. */
@@ -140,8 +142,11 @@ final class StoreCommands {
 
     @Command(name = "rmi", description = "Remove image tags; blobs no other tag uses are deleted.")
     static final class Rmi extends Base {
-        @Parameters(arity = "1..*", paramLabel = "REF")
+        @Parameters(arity = "1..*", paramLabel = "REF", description = "name:tag, name@digest, or image ID.")
         List<String> refs;
+
+        @Option(names = {"-f", "--force"}, description = "Remove an image given by ID even when tagged in several repositories.")
+        boolean force;
 
         @Override
         public Integer call() throws Exception {
@@ -150,9 +155,18 @@ final class StoreCommands {
             for (String r : refs) {
                 try {
                     StoredImage image = store.resolve(r);
-                    ImageRef ref = image.ref().tag() != null ? image.ref() : null;
-                    List<ImageStore.TaggedImage> tags = ref != null ? List.of(new ImageStore.TaggedImage(ref, image.manifestDescriptor()))
-                            : store.list().stream().filter(t -> t.manifest().digest().equals(image.digest())).toList();
+                    List<ImageStore.TaggedImage> tags = tagsNamedBy(store, r, image);
+                    Set<String> repositories = new TreeSet<>();
+                    tags.forEach(t -> repositories.add(t.ref().name()));
+                    if (repositories.size() > 1 && !force) {
+                        // As Docker: an ID names the image, and removing it from several repositories at once
+                        // is rarely what was meant.
+                        err().println("modelgate: error: image " + image.digest().shortHex() + " is tagged in several repositories ("
+                                + String.join(", ", tags.stream().map(t -> t.ref().toString()).toList())
+                                + "): remove the tags by name, or use -f to remove them all");
+                        status = 1;
+                        continue;
+                    }
                     for (ImageStore.TaggedImage t : tags) {
                         if (store.untag(t.ref())) {
                             out().println("Untagged: " + t.ref());
@@ -161,7 +175,8 @@ final class StoreCommands {
                     if (store.list().stream().noneMatch(t -> t.manifest().digest().equals(image.digest()))) {
                         out().println("Deleted: " + image.digest());
                     }
-                } catch (ImageNotFoundException e) {
+                } catch (ImageNotFoundException | IllegalArgumentException e) {
+                    // one bad name does not stop the others, as with docker rmi
                     err().println("modelgate: error: " + e.getMessage());
                     status = 1;
                 }
@@ -171,7 +186,26 @@ final class StoreCommands {
                 err().println("note: another modelgate process is writing to the store; run 'modelgate system prune' later to free space");
             }
             out().flush();
+            err().flush();
             return status;
+        }
+
+        /** The tags that what the user typed names: one tag, the tags of name@digest, or every tag of an ID. */
+        private static List<ImageStore.TaggedImage> tagsNamedBy(ImageStore store, String text, StoredImage image) throws java.io.IOException {
+            ImageRef typed = null;
+            try {
+                typed = ImageRef.parse(text);
+            } catch (IllegalArgumentException notAReference) {
+                // an ID such as sha256:abcd
+            }
+            if (typed != null && typed.digest() == null && typed.equals(image.ref())) {
+                return List.of(new ImageStore.TaggedImage(image.ref(), image.manifestDescriptor()));
+            }
+            String name = typed != null && typed.digest() != null ? typed.name() : null;
+            return store.list().stream()
+                    .filter(t -> t.manifest().digest().equals(image.digest()))
+                    .filter(t -> name == null || t.ref().name().equals(name))
+                    .toList();
         }
     }
 

@@ -33,9 +33,18 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         }
         int colon = text.indexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException("invalid digest '" + text + "' (expected sha256:<hex>)");
+            throw new IllegalArgumentException("invalid digest '" + text + "' (expected sha256:<64 lowercase hex characters>)");
         }
-        return new Digest(text.substring(0, colon), text.substring(colon + 1));
+        String algorithm = text.substring(0, colon);
+        String hex = text.substring(colon + 1);
+        // The constructor's messages name only the part that is wrong; a user needs to see what they typed.
+        if (!"sha256".equals(algorithm)) {
+            throw new IllegalArgumentException("unsupported digest algorithm '" + algorithm + "' in '" + text + "' (only sha256 is supported)");
+        }
+        if (!SHA256_HEX.matcher(hex).matches()) {
+            throw new IllegalArgumentException("invalid digest '" + text + "' (expected sha256:<64 lowercase hex characters>)");
+        }
+        return new Digest(algorithm, hex);
     }
 
     /** The digest of a byte array. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -68,10 +69,13 @@ public record ImageConfig(String created, String author, String architecture, St
             @JsonProperty("StopSignal") String stopSignal) {
 
         public RuntimeConfig {
-            exposedPorts = exposedPorts == null ? Map.of() : new TreeMap<>(exposedPorts);
+            // Values, not views: a config is hashed into the image's digest, so nothing may change it afterwards.
+            exposedPorts = exposedPorts == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(exposedPorts));
             env = env == null ? List.of() : List.copyOf(env);
-            volumes = volumes == null ? Map.of() : new TreeMap<>(volumes);
-            labels = labels == null ? Map.of() : new TreeMap<>(labels);
+            entrypoint = entrypoint == null ? null : List.copyOf(entrypoint);
+            cmd = cmd == null ? null : List.copyOf(cmd);
+            volumes = volumes == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(volumes));
+            labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
         }
 
         public static RuntimeConfig empty() {

@@ -11,6 +11,10 @@ import java.util.regex.Pattern;
 public record ImageRef(String registry, String repository, String tag, Digest digest) {
 
     public static final String DOCKER_HUB = "docker.io";
+    /** The legacy name of Docker Hub, which Docker still normalises to docker.io. */
+    private static final String DOCKER_HUB_LEGACY = "index.docker.io";
+    /** distribution's NameTotalLengthMax: registry and repository together. */
+    private static final int NAME_MAX = 255;
     private static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
     private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
     private static final Pattern HOST = Pattern.compile("(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?|\\[[0-9a-fA-F:]+](?::[0-9]+)?");
@@ -34,6 +38,10 @@ public record ImageRef(String registry, String repository, String tag, Digest di
         if (tag == null && digest == null) {
             tag = "latest";
         }
+        int nameLength = repository.length() + (registry == null ? 0 : registry.length() + 1);
+        if (nameLength > NAME_MAX) {
+            throw new IllegalArgumentException("repository name is " + nameLength + " characters long (at most " + NAME_MAX + ")");
+        }
     }
 
     /** Parses a reference such as {@code iris}, {@code iris:1}, {@code localhost:5000/team/iris@sha256:…}. */
@@ -41,7 +49,14 @@ public record ImageRef(String registry, String repository, String tag, Digest di
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("image reference is empty");
         }
-        String rest = text.trim();
+        try {
+            return split(text.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid image reference '" + text + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static ImageRef split(String rest) {
         Digest digest = null;
         int at = rest.indexOf('@');
         if (at >= 0) {
@@ -63,11 +78,7 @@ public record ImageRef(String registry, String repository, String tag, Digest di
             tag = rest.substring(colon + 1);
             rest = rest.substring(0, colon);
         }
-        try {
-            return new ImageRef(registry, rest, tag, digest);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid image reference '" + text + "': " + e.getMessage(), e);
-        }
+        return new ImageRef(registry, rest, tag, digest);
     }
 
     /** The registry host to talk to, {@code docker.io} for a reference without one. */
@@ -77,7 +88,8 @@ public record ImageRef(String registry, String repository, String tag, Digest di
 
     /** The repository path on the registry ({@code library/x} for an official Docker Hub image). */
     public String remoteRepository() {
-        return registry == null && !repository.contains("/") ? "library/" + repository : repository;
+        boolean dockerHub = registry == null || DOCKER_HUB.equals(registry) || DOCKER_HUB_LEGACY.equals(registry);
+        return dockerHub && !repository.contains("/") ? "library/" + repository : repository;
     }
 
     /** The tag or digest a registry is asked for. */

@@ -44,7 +44,17 @@ public final class Layers {
         /** Ends the compressed stream and commits the blob; returns the stored layer. */
         public Layer finish() throws IOException {
             finished = true;
-            out.close();
+            try {
+                out.close();
+            } catch (IOException | RuntimeException e) {
+                // close() will not run again: drop the half-written blob now, or it stays in ingest/.
+                try {
+                    blob.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
             Digest diffId = Digest.fromHash(diffSha.digest());
             long size = blob.size();
             Digest digest = blob.commit(null);

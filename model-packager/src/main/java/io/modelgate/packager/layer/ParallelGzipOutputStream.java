@@ -38,6 +38,8 @@ final class ParallelGzipOutputStream extends OutputStream {
     private byte[] previous;
     private long total;
     private boolean closed;
+    /** A block was lost to an earlier failure: the stream can only be abandoned, not finished. */
+    private boolean failed;
 
     ParallelGzipOutputStream(OutputStream out, int level, int threads) throws IOException {
         this.out = out;
@@ -54,17 +56,26 @@ final class ParallelGzipOutputStream extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        crc.update(b, off, len);
-        total += len;
-        while (len > 0) {
-            if (filled == BLOCK) {
-                submit(false);
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        if (closed) {
+            throw new IOException("gzip stream is closed");
+        }
+        try {
+            crc.update(b, off, len);
+            total += len;
+            while (len > 0) {
+                if (filled == BLOCK) {
+                    submit(false);
+                }
+                int n = Math.min(len, BLOCK - filled);
+                System.arraycopy(b, off, block, filled, n);
+                filled += n;
+                off += n;
+                len -= n;
             }
-            int n = Math.min(len, BLOCK - filled);
-            System.arraycopy(b, off, block, filled, n);
-            filled += n;
-            off += n;
-            len -= n;
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            throw e;
         }
     }
 
@@ -136,6 +147,9 @@ final class ParallelGzipOutputStream extends OutputStream {
         }
         closed = true;
         try {
+            if (failed) {
+                return;
+            }
             submit(true);
             while (!inFlight.isEmpty()) {
                 drainOne();

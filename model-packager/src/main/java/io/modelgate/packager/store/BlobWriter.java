@@ -54,29 +54,45 @@ public final class BlobWriter extends OutputStream {
      * @param expected the digest the content must have, or null to accept whatever it hashes to
      */
     public Digest commit(Digest expected) throws IOException {
-        out.flush();
-        channel.force(true);
-        channel.close();
-        Digest actual = Digest.fromHash(sha.digest());
-        done = true;
-        if (expected != null && !expected.equals(actual)) {
-            Files.deleteIfExists(temp);
-            throw new DigestMismatchException("content of " + expected + " hashes to " + actual
-                    + " (" + size + " bytes); the blob was not stored");
+        if (done) {
+            throw new IOException("blob " + temp.getFileName() + " was already committed or abandoned");
         }
-        store.moveIntoPlace(temp, actual);
-        return actual;
+        done = true;
+        try {
+            out.flush();
+            channel.force(true);
+            channel.close();
+            Digest actual = Digest.fromHash(sha.digest());
+            if (expected != null && !expected.equals(actual)) {
+                throw new DigestMismatchException("content of " + expected + " hashes to " + actual
+                        + " (" + size + " bytes); the blob was not stored");
+            }
+            store.moveIntoPlace(temp, actual);
+            return actual;
+        } catch (IOException | RuntimeException e) {
+            // Whatever failed (fsync, digest, rename), the temporary file must not outlive the writer.
+            try {
+                discard();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private void discard() throws IOException {
+        try {
+            channel.close();
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 
     @Override
     public void close() throws IOException {
         if (!done) {
             done = true;
-            try {
-                channel.close();
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            discard();
         }
     }
 }

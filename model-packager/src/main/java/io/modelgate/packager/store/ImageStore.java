@@ -43,6 +43,8 @@ public final class ImageStore {
     public static final String REF_NAME = "org.opencontainers.image.ref.name";
     /** containerd's annotation for the full reference, which {@code docker load} reads. */
     public static final String IMAGE_NAME = "io.containerd.image.name";
+    /** Registries refuse manifests above 4 MiB (distribution-spec, "Pushing manifests"). */
+    private static final long MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
     private final Path layout;
     private final Path blobs;
@@ -53,7 +55,7 @@ public final class ImageStore {
         this.layout = home.resolve("images");
         this.blobs = layout.resolve("blobs").resolve("sha256");
         this.ingest = home.resolve("ingest");
-        this.locks = new StoreLocks(home.resolve("locks"));
+        this.locks = StoreLocks.forDirectory(home.resolve("locks"));
     }
 
     /** Opens (creating when needed) the store under a modelgate home directory. */
@@ -132,13 +134,18 @@ public final class ImageStore {
     /** Opens a blob for reading; the stream throws {@link DigestMismatchException} at its end if the content is corrupt. */
     public InputStream openBlob(Digest digest) throws IOException {
         Path path = blobPath(digest);
-        InputStream raw;
+        FileChannel channel;
         try {
-            raw = Files.newInputStream(path);
+            channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new ImageNotFoundException("blob " + digest + " is not in the store");
         }
-        return new VerifyingInputStream(raw, digest);
+        try {
+            return new VerifyingInputStream(java.nio.channels.Channels.newInputStream(channel), digest, channel.size());
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     public byte[] readBlob(Digest digest) throws IOException {
@@ -165,24 +172,36 @@ public final class ImageStore {
 
     /**
      * Held while blobs are written that no tag references yet (pack, pull, load): a concurrent {@code rmi} or
-     * {@code system prune} does not collect them meanwhile.
+     * {@code system prune}, in this process or another, does not collect them meanwhile. Sessions nest, and
+     * closing one twice releases it once.
      */
-    public AutoCloseable writeSession() {
-        return locks.sharedWrite();
+    public Session writeSession() {
+        StoreLocks.Held held = locks.sharedWrite();
+        return held::close;
+    }
+
+    /** A {@link #writeSession()}; closing it throws nothing checked, so try-with-resources needs no catch. */
+    public interface Session extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** Writes a manifest and tags it; the manifest's config and layers must already be stored. */
     public StoredImage putImage(ImageRef ref, byte[] manifestBytes, String mediaType) throws IOException {
         ImageManifest manifest = ImageManifest.parse(manifestBytes, mediaType);
-        String type = manifest.mediaType() != null ? manifest.mediaType() : mediaType;
-        requireBlob(manifest.config().digest(), "config");
-        for (Descriptor layer : manifest.layers()) {
-            requireBlob(layer.digest(), "layer");
+        String type = manifest.mediaType() != null ? manifest.mediaType()
+                : mediaType != null ? mediaType : MediaTypes.OCI_MANIFEST;
+        // Between writing the manifest and tagging it nothing refers to it: a collection must wait.
+        try (StoreLocks.Held ignored = locks.sharedWrite()) {
+            requireBlob(manifest.config().digest(), "config");
+            for (Descriptor layer : manifest.layers()) {
+                requireBlob(layer.digest(), "layer");
+            }
+            Digest digest = writeBlob(manifestBytes);
+            Descriptor descriptor = Descriptor.of(type, digest, manifestBytes.length);
+            tag(ref, descriptor);
+            return new StoredImage(ref, descriptor, manifest, ImageConfig.parse(readBlob(manifest.config().digest())));
         }
-        Digest digest = writeBlob(manifestBytes);
-        Descriptor descriptor = Descriptor.of(type, digest, manifestBytes.length);
-        tag(ref, descriptor);
-        return new StoredImage(ref, descriptor, manifest, ImageConfig.parse(readBlob(manifest.config().digest())));
     }
 
     private void requireBlob(Digest digest, String what) {
@@ -196,11 +215,23 @@ public final class ImageStore {
         if (ref.tag() == null) {
             throw new IllegalArgumentException("cannot tag '" + ref + "': a tag is needed (name:tag)");
         }
-        if (!hasBlob(manifest.digest())) {
-            throw new ImageNotFoundException("manifest " + manifest.digest() + " is not in the store");
+        if (ref.digest() != null && !ref.digest().equals(manifest.digest())) {
+            throw new IllegalArgumentException("cannot tag '" + ref + "' with manifest " + manifest.digest()
+                    + ": the reference names another digest");
         }
-        String name = ref.toString();
-        try (StoreLocks.Held ignored = locks.index()) {
+        // Collection follows only manifests and indexes: anything else tagged would lose its blobs to it.
+        if (!MediaTypes.isManifest(manifest.mediaType()) && !MediaTypes.isIndex(manifest.mediaType())) {
+            throw new IllegalArgumentException("cannot tag '" + ref + "': " + manifest.digest() + " is a "
+                    + manifest.mediaType() + ", not an image manifest or index");
+        }
+        // The name in the index is name:tag; the digest is the descriptor's, so a pinned reference adds nothing.
+        String name = ref.withTag(ref.tag()).toString();
+        // The manifest may be unreferenced until this tag lands (its last tag removed meanwhile): keep
+        // a collection from deleting it between the check and the index write.
+        try (StoreLocks.Held session = locks.sharedWrite(); StoreLocks.Held ignored = locks.index()) {
+            if (!hasBlob(manifest.digest())) {
+                throw new ImageNotFoundException("manifest " + manifest.digest() + " is not in the store");
+            }
             List<Descriptor> entries = new ArrayList<>();
             for (Descriptor d : readIndex()) {
                 if (!name.equals(d.annotations().get(REF_NAME))) {
@@ -227,15 +258,26 @@ public final class ImageStore {
         }
     }
 
-    /** Every tagged image, in name order. */
+    /**
+     * Every tagged image, in name order. Entries whose name is not a reference (another tool's index may hold
+     * bare tags such as "V1") are left out here, but their blobs still count as used.
+     */
     public List<TaggedImage> list() throws IOException {
         List<TaggedImage> out = new ArrayList<>();
         for (Descriptor d : readIndexUnlocked()) {
             String name = d.annotations().get(REF_NAME);
-            if (name != null) {
-                out.add(new TaggedImage(ImageRef.parse(name), d.withoutAnnotations()));
+            if (name == null) {
+                continue;
             }
+            ImageRef ref;
+            try {
+                ref = ImageRef.parse(name);
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            out.add(new TaggedImage(ref, d.withoutAnnotations()));
         }
+        out.sort(java.util.Comparator.comparing(t -> t.ref().toString()));
         return out;
     }
 
@@ -254,19 +296,31 @@ public final class ImageStore {
 
     public Optional<StoredImage> find(String text) throws IOException {
         List<TaggedImage> all = list();
-        String id = text.startsWith("sha256:") ? text.substring(7) : text;
-        if (id.matches("[a-f0-9]{4,64}")) {
-            List<TaggedImage> byId = all.stream().filter(t -> t.manifest().digest().hex().startsWith(id)).toList();
-            Set<Digest> distinct = new HashSet<>(byId.stream().map(t -> t.manifest().digest()).toList());
-            if (distinct.size() == 1) {
-                TaggedImage t = byId.get(0);
-                return Optional.of(load(t.ref(), t.manifest()));
-            }
-            if (distinct.size() > 1) {
-                throw new IllegalArgumentException("image ID '" + text + "' is ambiguous: it matches " + distinct.size() + " images");
+        boolean explicitId = text.startsWith("sha256:");
+        String id = explicitId ? text.substring(7) : text;
+        boolean idLike = id.matches("[a-f0-9]{4,64}");
+        if (!explicitId || !idLike) {
+            // A name wins over an ID prefix, as in Docker: "cafe" finds the image tagged cafe:latest even when
+            // some image ID starts with cafe.
+            Optional<StoredImage> byName = findByReference(ImageRef.parse(text), all);
+            if (byName.isPresent() || !idLike) {
+                return byName;
             }
         }
-        ImageRef ref = ImageRef.parse(text);
+        List<TaggedImage> byId = all.stream().filter(t -> t.manifest().digest().hex().startsWith(id)).toList();
+        Set<Digest> distinct = new HashSet<>(byId.stream().map(t -> t.manifest().digest()).toList());
+        if (distinct.size() > 1) {
+            throw new IllegalArgumentException("image ID '" + text + "' is ambiguous: it matches " + distinct.size()
+                    + " images (give more of the ID, or a name:tag)");
+        }
+        if (distinct.size() == 1) {
+            TaggedImage t = byId.get(0);
+            return Optional.of(load(t.ref(), t.manifest()));
+        }
+        return Optional.empty();
+    }
+
+    private Optional<StoredImage> findByReference(ImageRef ref, List<TaggedImage> all) throws IOException {
         for (TaggedImage t : all) {
             boolean match = ref.digest() != null
                     ? t.manifest().digest().equals(ref.digest()) && t.ref().name().equals(ref.name())
@@ -275,7 +329,8 @@ public final class ImageStore {
                 return Optional.of(load(ref, t.manifest()));
             }
         }
-        if (ref.digest() != null && hasBlob(ref.digest())) {
+        // A manifest pinned by digest is found even untagged; the size check keeps a layer out of memory.
+        if (ref.digest() != null && hasBlob(ref.digest()) && blobSize(ref.digest()) <= MAX_MANIFEST_BYTES) {
             byte[] bytes = readBlob(ref.digest());
             ImageManifest manifest = ImageManifest.parse(bytes, null);
             String type = manifest.mediaType() != null ? manifest.mediaType() : MediaTypes.OCI_MANIFEST;
@@ -305,7 +360,12 @@ public final class ImageStore {
         long bytes = 0;
         long reclaimable = 0;
         for (Path p : listBlobs()) {
-            long size = Files.size(p);
+            long size;
+            try {
+                size = Files.size(p);
+            } catch (NoSuchFileException collected) {
+                continue; // a collection in another process got there first
+            }
             count++;
             bytes += size;
             if (!live.contains(Digest.ofHex(p.getFileName().toString()))) {
@@ -319,6 +379,7 @@ public final class ImageStore {
     /**
      * Deletes every blob no tag reaches, and abandoned temporary files.
      * @param wait wait for writers to finish; when false and one is busy, nothing is collected and null returned
+     * @throws IllegalStateException when waiting from inside this thread's own {@link #writeSession()}
      */
     public Usage collectGarbage(boolean wait) throws IOException {
         try (StoreLocks.Held lock = locks.exclusiveCollect(wait)) {
@@ -417,35 +478,48 @@ public final class ImageStore {
         }
     }
 
-    /** Hashes as it reads and fails at the end of the stream if the content is not the expected blob. */
+    /**
+     * Hashes as it reads and fails once the whole file has been read if the content is not the expected blob.
+     * The check runs when the last byte of the file is read, not only at EOF, so a reader that takes exactly
+     * the blob's size and stops (a tar reader, an upload of known length) is protected too; once failed, every
+     * further read fails.
+     */
     private static final class VerifyingInputStream extends FilterInputStream {
         private final Digest expected;
+        private final long length;
         private final MessageDigest sha = Digest.newSha256();
+        private long count;
         private boolean checked;
+        private DigestMismatchException failure;
 
-        VerifyingInputStream(InputStream in, Digest expected) {
+        VerifyingInputStream(InputStream in, Digest expected, long length) {
             super(in);
             this.expected = expected;
+            this.length = length;
         }
 
         @Override
         public int read() throws IOException {
+            failIfCorrupt();
             int b = super.read();
             if (b < 0) {
                 check();
             } else {
                 sha.update((byte) b);
+                consumed(1);
             }
             return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            failIfCorrupt();
             int n = super.read(b, off, len);
             if (n < 0) {
                 check();
             } else {
                 sha.update(b, off, n);
+                consumed(n);
             }
             return n;
         }
@@ -469,15 +543,42 @@ public final class ImageStore {
             return false;
         }
 
+        @Override
+        public synchronized void mark(int readlimit) {
+        }
+
+        @Override
+        public synchronized void reset() throws IOException {
+            throw new IOException("mark/reset is not supported on a verified blob stream");
+        }
+
+        private void consumed(int n) {
+            count += n;
+            if (count > length) {
+                failure = new DigestMismatchException("blob " + expected + " in the store changed while it was read (it grew past "
+                        + length + " bytes)");
+            }
+            if (count >= length) {
+                check();
+            }
+        }
+
+        private void failIfCorrupt() {
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
         private void check() {
             if (!checked) {
                 checked = true;
                 Digest actual = Digest.fromHash(sha.digest());
                 if (!actual.equals(expected)) {
-                    throw new DigestMismatchException("blob " + expected + " in the store is corrupt (its content hashes to "
+                    failure = new DigestMismatchException("blob " + expected + " in the store is corrupt (its content hashes to "
                             + actual + "); remove the image and pull or pack it again");
                 }
             }
+            failIfCorrupt();
         }
     }
 }
