@@ -75,6 +75,10 @@ final class StoreCommands {
             return 0;
         }
 
+        private static String plural(long n, String unit) {
+            return n == 1 ? "1 " + unit + " ago" : n + " " + unit + "s ago";
+        }
+
         private static String ago(String created) {
             if (created == null) {
                 return "N/A";
@@ -82,15 +86,15 @@ final class StoreCommands {
             try {
                 Duration d = Duration.between(Instant.parse(created), Instant.now());
                 if (d.toDays() >= 365) {
-                    return d.toDays() / 365 + " years ago";
+                    return plural(d.toDays() / 365, "year");
                 }
                 if (d.toDays() >= 1) {
-                    return d.toDays() + " days ago";
+                    return plural(d.toDays(), "day");
                 }
                 if (d.toHours() >= 1) {
-                    return d.toHours() + " hours ago";
+                    return plural(d.toHours(), "hour");
                 }
-                return Math.max(1, d.toMinutes()) + " minutes ago";
+                return plural(Math.max(1, d.toMinutes()), "minute");
             } catch (DateTimeParseException e) {
                 return created;
             }
