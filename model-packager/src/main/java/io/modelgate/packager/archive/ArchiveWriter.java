@@ -1,5 +1,6 @@
 package io.modelgate.packager.archive;
 
+import io.modelgate.packager.io.Streams;
 import io.modelgate.packager.image.Descriptor;
 import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.image.ImageIndex;
@@ -12,7 +13,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -75,7 +75,7 @@ final class ArchiveWriter {
                     image.manifest().layers().stream().map(l -> path(l.digest())).toList()));
         }
 
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(unclosable(out), 1 << 16));
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(Streams.unclosable(out), 1 << 16));
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         directory(tar, "blobs/");
@@ -136,18 +136,4 @@ final class ArchiveWriter {
         return entry;
     }
 
-    /** The caller owns the stream (it may be stdout): finishing the tar must not close it. */
-    private static OutputStream unclosable(OutputStream out) {
-        return new FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-            }
-
-            @Override
-            public void close() throws IOException {
-                out.flush();
-            }
-        };
-    }
 }

@@ -1,5 +1,6 @@
 package io.modelgate.packager.layer;
 
+import io.modelgate.packager.io.Streams;
 import io.modelgate.packager.image.Descriptor;
 import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.store.BlobWriter;
@@ -83,17 +84,7 @@ public final class Layers {
     public static Sink open(ImageStore store, Compression compression, Compression.Effort effort) throws IOException {
         BlobWriter blob = store.newBlob();
         try {
-            OutputStream unclosable = new FilterOutputStream(blob) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    out.flush();
-                }
-            };
+            OutputStream unclosable = Streams.unclosable(blob);
             return new Sink(blob, compression.compress(unclosable, Runtime.getRuntime().availableProcessors(), effort), compression);
         } catch (IOException | RuntimeException e) {
             blob.close();
