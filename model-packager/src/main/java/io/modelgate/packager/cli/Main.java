@@ -7,26 +7,30 @@ import picocli.CommandLine.ScopeType;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 
 /** The {@code modelgate} command line: Docker's verbs over modelgate's image store. */
 @Command(name = "modelgate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Package ML models as reproducible OCI images and manage the local image store.",
-        subcommands = {
-                PackCommand.class,
-                StoreCommands.Images.class,
-                StoreCommands.Inspect.class,
-                StoreCommands.Tag.class,
-                StoreCommands.Rmi.class,
-                StoreCommands.SystemCommand.class,
-                ArchiveCommands.Save.class,
-                ArchiveCommands.Load.class,
-                ArchiveCommands.Import.class,
-                RegistryCommands.Push.class,
-                RegistryCommands.Pull.class,
-                RegistryCommands.Login.class,
-                CommandLine.HelpCommand.class
-        })
+        description = "Package ML models as reproducible OCI images and manage the local image store.")
 public final class Main {
+    /**
+     * The subcommands, in the order help lists them. They are registered with picocli only when needed: building
+     * picocli's model of every command by reflection is a good part of a short command's start-up.
+     */
+    static final List<Class<?>> COMMANDS = List.of(
+            PackCommand.class,
+            StoreCommands.Images.class,
+            StoreCommands.Inspect.class,
+            StoreCommands.Tag.class,
+            StoreCommands.Rmi.class,
+            StoreCommands.SystemCommand.class,
+            ArchiveCommands.Save.class,
+            ArchiveCommands.Load.class,
+            ArchiveCommands.Import.class,
+            RegistryCommands.Push.class,
+            RegistryCommands.Pull.class,
+            RegistryCommands.Login.class,
+            CommandLine.HelpCommand.class);
 
     @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Where modelgate keeps its state (default: $MODELGATE_HOME, else ~/.modelgate).")
@@ -52,12 +56,22 @@ public final class Main {
 
     /** Runs the CLI and returns its exit status (used by tests too). */
     public static int run(String... args) {
-        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args).execute(args);
     }
 
+    /** The command line with every subcommand. */
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, new String[0]);
+    }
+
+    /** The command line for these arguments: only the subcommand they name, or all when they name none. */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
         Main main = new Main();
         CommandLine cli = new CommandLine(main);
+        Class<?> named = namedCommand(args);
+        for (Class<?> command : named != null ? List.of(named) : COMMANDS) {
+            cli.addSubcommand(command.getAnnotation(Command.class).name(), command);
+        }
         addHelpOptions(cli);
         cli.setOut(out);
         cli.setErr(err);
@@ -71,6 +85,24 @@ public final class Main {
             return 1;
         });
         return cli;
+    }
+
+    /** The subcommand class the first non-option argument names (skipping --home's value), or null. */
+    static Class<?> namedCommand(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--home")) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                for (Class<?> c : COMMANDS) {
+                    if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(a)) {
+                        return c;
+                    }
+                }
+                return null;
+            }
+        }
+        return null;
     }
 
     /** --help and --version on every subcommand, not only the root, so "modelgate push --help" works. */

@@ -111,8 +111,12 @@ public final class Packer {
             Digest configDigest = store.writeBlob(configBytes);
             ImageManifest manifest = new ImageManifest(2, MediaTypes.OCI_MANIFEST,
                     Descriptor.of(MediaTypes.OCI_CONFIG, configDigest, configBytes.length), layers, manifestAnnotations(spec, base));
-            StoredImage image = store.putImage(ref, Json.write(manifest), MediaTypes.OCI_MANIFEST);
-            return new PackResult(ref, image.digest(), reports, bytesLayered.get() - readBefore);
+            // Every blob the manifest names was written or found above, inside this write session: tag directly
+            // rather than through putImage, which would parse the documents just built.
+            byte[] manifestBytes = Json.write(manifest);
+            Digest digest = store.writeBlob(manifestBytes);
+            store.tag(ref, Descriptor.of(MediaTypes.OCI_MANIFEST, digest, manifestBytes.length));
+            return new PackResult(ref, digest, reports, bytesLayered.get() - readBefore);
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
