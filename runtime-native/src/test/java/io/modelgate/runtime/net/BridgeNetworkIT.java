@@ -1,0 +1,122 @@
+package io.modelgate.runtime.net;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Real veth pairs on a real bridge, into network namespaces the test makes itself (unshare -n). Traffic goes
+ * only to those namespaces. Needs root, iproute2 and busybox (for httpd).
+ */
+class BridgeNetworkIT {
+    @TempDir
+    Path tmp;
+    BridgeNetwork network;
+    final List<Process> processes = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "needs busybox-static");
+        // A bridge and subnet of the test's own, so nothing of a real installation is touched.
+        network = BridgeNetwork.open(tmp.resolve("net"), "mgtest" + ProcessHandle.current().pid() % 10000,
+                Subnet.parse("10.213.7.0/24"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        processes.forEach(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        });
+        if (network != null) {
+            network.detachAllExcept(Set.of());
+            network.removeBridge();
+        }
+    }
+
+    /** A process in a new network namespace, serving {@code text} with busybox httpd on port 8080. */
+    private long namespaceServing(String text) throws IOException, InterruptedException {
+        Path www = Files.createDirectories(tmp.resolve("www-" + text));
+        Files.writeString(www.resolve("index.html"), text);
+        Process p = new ProcessBuilder("unshare", "--net", "--", "/bin/busybox", "sh", "-c",
+                "while ! /bin/busybox ip addr show eth0 2>/dev/null | grep -q inet; do sleep 0.05; done;"
+                        + " exec /bin/busybox httpd -f -p 8080 -h " + www)
+                .redirectErrorStream(true).start();
+        processes.add(p);
+        return p.pid();
+    }
+
+    private static String get(String url) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Exception last = null;
+        for (int i = 0; i < 50; i++) {
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            } catch (IOException e) {
+                last = e;
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
+        throw last;
+    }
+
+    @Test
+    void reaches_two_servers_on_the_same_port_at_their_own_addresses() throws Exception {
+        long a = namespaceServing("alpha");
+        long b = namespaceServing("beta");
+        Endpoint ea = network.attach("ctr-a", a);
+        Endpoint eb = network.attach("ctr-b", b);
+        assertThat(ea.address()).isEqualTo("10.213.7.2");
+        assertThat(eb.address()).isEqualTo("10.213.7.3");
+        assertThat(ea.gateway()).isEqualTo("10.213.7.1");
+        assertThat(get("http://" + ea.address() + ":8080/")).isEqualTo("alpha");
+        assertThat(get("http://" + eb.address() + ":8080/")).isEqualTo("beta");
+    }
+
+    @Test
+    void frees_the_address_and_removes_the_veth_on_detach() throws Exception {
+        long a = namespaceServing("gamma");
+        Endpoint e = network.attach("ctr-c", a);
+        assertThat(linkExists(e.hostInterface())).isTrue();
+        assertThat(network.find("ctr-c")).contains(e);
+        network.detach("ctr-c");
+        assertThat(linkExists(e.hostInterface())).isFalse();
+        assertThat(network.find("ctr-c")).isEmpty();
+        long b = namespaceServing("delta");
+        assertThat(network.attach("ctr-d", b).address()).as("the freed address is reused").isEqualTo(e.address());
+    }
+
+    @Test
+    void names_the_container_when_its_namespace_is_gone() throws Exception {
+        long gone = ProcessHandle.current().pid() + 1_000_000;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> network.attach("ctr-x", gone))
+                .isInstanceOf(NetworkException.class)
+                .hasMessageContaining("container ctr-x");
+        assertThat(Files.list(tmp.resolve("net/ipam/10.213.7.0_24")).toList()).as("no address leaked").isEmpty();
+    }
+
+    private static boolean linkExists(String name) throws Exception {
+        Process p = new ProcessBuilder("ip", "link", "show", "dev", name).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
+    }
+}
