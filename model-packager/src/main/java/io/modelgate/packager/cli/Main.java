@@ -17,7 +17,7 @@ public final class Main {
      * The subcommands, in the order help lists them. They are registered with picocli only when needed: building
      * picocli's model of every command by reflection is a good part of a short command's start-up.
      */
-    static final List<Class<?>> COMMANDS = List.of(
+    static final List<Class<?>> COMMANDS = withProvided(
             PackCommand.class,
             StoreCommands.Images.class,
             StoreCommands.Inspect.class,
@@ -29,8 +29,17 @@ public final class Main {
             ArchiveCommands.Import.class,
             RegistryCommands.Push.class,
             RegistryCommands.Pull.class,
-            RegistryCommands.Login.class,
-            CommandLine.HelpCommand.class);
+            RegistryCommands.Login.class);
+
+    /** The built-in commands, then those of other modules on the class path, then help. */
+    private static List<Class<?>> withProvided(Class<?>... builtIn) {
+        List<Class<?>> all = new java.util.ArrayList<>(List.of(builtIn));
+        for (CommandProvider provider : java.util.ServiceLoader.load(CommandProvider.class)) {
+            all.addAll(provider.commands());
+        }
+        all.add(CommandLine.HelpCommand.class);
+        return List.copyOf(all);
+    }
 
     @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Where modelgate keeps its state (default: $MODELGATE_HOME, else ~/.modelgate).")
