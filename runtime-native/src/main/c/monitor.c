@@ -89,9 +89,17 @@ read_line (char *buf, size_t len)
 
 /* Double fork and setsid: the monitor is nobody's child but init's (or a subreaper's), so the starter
  * neither has to reap it nor takes it down when it exits. The first process exits once the second has. */
-static void
+static int
 detach (void)
 {
+  /* The first process must outlive the talk with the starter: a JVM closes its ends of a child's pipes as
+   * soon as that child exits. So it waits for EOF on this pipe, which the monitor closes when done. */
+  int done[2];
+  if (pipe2 (done, O_CLOEXEC) < 0)
+    {
+      perror ("mg-monitor: pipe");
+      exit (1);
+    }
   pid_t pid = fork ();
   if (pid < 0)
     {
@@ -100,10 +108,17 @@ detach (void)
     }
   if (pid > 0)
     {
+      close (done[1]);
       int status;
       waitpid (pid, &status, 0);
-      _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 1);
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        _exit (1);
+      char c;
+      while (read (done[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
     }
+  close (done[0]);
   setsid ();
   pid = fork ();
   if (pid < 0)
@@ -113,6 +128,7 @@ detach (void)
     }
   if (pid > 0)
     _exit (0);
+  return done[1];
 }
 
 static int
@@ -221,7 +237,8 @@ main (int argc, char **argv)
       return 2;
     }
   state_dir = argv[1];
-  detach ();
+  /* Closed when the starter has been told all it will be told (or with the monitor's exit). */
+  int done = detach ();
   if (chdir ("/") < 0)
     diag ("chdir /: %s", strerror (errno));
   umask (022);
@@ -304,6 +321,7 @@ main (int argc, char **argv)
       dup2 (devnull, 1);
       close (devnull);
     }
+  close (done);
 
   int status = watch (&c, sigfd, &log);
   mg_log_close (&log);

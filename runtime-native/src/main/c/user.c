@@ -128,7 +128,13 @@ mg_user_apply (const struct mg_user *user, struct mg_error *e)
 {
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return mg_fail_errno (e, "keep capabilities across the user change");
-  if (setgroups ((size_t) user->n_groups, user->groups) < 0)
+  /* The primary group is in the list too, as initgroups(3) and Docker have it. */
+  gid_t groups[MG_MAX_GROUPS + 1] = { user->gid };
+  size_t n = 1;
+  for (int i = 0; i < user->n_groups; i++)
+    if (user->groups[i] != user->gid)
+      groups[n++] = user->groups[i];
+  if (setgroups (n, groups) < 0)
     return mg_fail_errno (e, "setgroups for user %u", user->uid);
   if (setresgid (user->gid, user->gid, user->gid) < 0)
     return mg_fail_errno (e, "setgid %u", user->gid);

@@ -20,7 +20,7 @@ struct mg_user
 
 int mg_user_resolve (const char *spec, struct mg_user *user, struct mg_error *e);
 
-/* setgroups, setresgid, setresuid, keeping the permitted capabilities for mg_caps_apply. */
+/* setgroups (the primary group and the supplementary ones), setresgid, setresuid, keeping the permitted capabilities for mg_caps_apply. */
 int mg_user_apply (const struct mg_user *user, struct mg_error *e);
 
 #endif

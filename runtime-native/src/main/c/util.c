@@ -117,8 +117,8 @@ mg_proc_starttime (pid_t pid, unsigned long long *out, struct mg_error *e)
   if (p == NULL)
     return mg_fail (e, EINVAL, "parse %s", path);
   p++;
-  /* p is at " S ..." (field 3); the start time is field 22. */
-  for (int field = 2; field < 22; field++)
+  /* p is at the space before field 3 (state); step to the space before field 22 (start time). */
+  for (int field = 3; field < 22; field++)
     {
       p = strchr (p + 1, ' ');
       if (p == NULL)
