@@ -59,11 +59,43 @@ public final class ContainerProcess {
             return new ContainerProcess(spec, state, init, StateDir.readPidFile(state.monitorPidFile()));
         } catch (IOException | RuntimeException | Error e) {
             try {
-                deleteTree(spec.stateDir());
-            } catch (IOException suppressed) {
+                abandon(state);
+            } catch (IOException | InterruptedException suppressed) {
+                if (suppressed instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /** After a failed start: kills the container if it got as far as running, then removes its state dir. */
+    private static void abandon(StateDir state) throws IOException, InterruptedException {
+        if (Files.exists(state.pidFile())) {
+            ProcessId init = StateDir.readPidFile(state.pidFile());
+            if (init.isAlive()) {
+                try {
+                    Syscalls.sendSignal(init, SIGKILL);
+                } catch (ContainerException e) {
+                    if (e.errno() != Syscalls.ESRCH) {
+                        throw e;
+                    }
+                }
+            }
+            awaitGone(init, state.dir);
+        }
+        deleteTree(state.dir);
+    }
+
+    private static void awaitGone(ProcessId process, Path stateDir) throws ContainerException, InterruptedException {
+        long deadline = System.nanoTime() + KILL_TIMEOUT.toNanos();
+        while (process.isAlive()) {
+            if (System.nanoTime() > deadline) {
+                throw new ContainerException("process " + process.pid() + " of the container in " + stateDir
+                        + " is still there " + KILL_TIMEOUT.toSeconds() + " s after SIGKILL");
+            }
+            Thread.sleep(5);
         }
     }
 
@@ -185,14 +217,8 @@ public final class ContainerProcess {
             }
         }
         // The monitor writes the exit file last and then exits: wait for both, so nothing writes into a deleted dir.
-        long deadline = System.nanoTime() + KILL_TIMEOUT.toNanos();
-        while (init.isAlive() || monitor.isAlive()) {
-            if (System.nanoTime() > deadline) {
-                throw new ContainerException("container " + id() + " (pid " + init.pid() + ") is still there "
-                        + KILL_TIMEOUT.toSeconds() + " s after SIGKILL");
-            }
-            Thread.sleep(5);
-        }
+        awaitGone(init, state.dir);
+        awaitGone(monitor, state.dir);
         for (Path mount : Mounts.under(state.dir)) {
             Syscalls.umountDetach(mount);
         }
