@@ -13,6 +13,14 @@ public abstract class CliContext implements Callable<Integer> {
     @Spec
     protected CommandSpec spec;
 
+    /**
+     * True for commands whose arguments after the first positional one belong to something else (the container
+     * command of {@code run IMAGE CMD…}), so that {@code run busybox sh -c …} does not read -c as its own option.
+     */
+    public boolean stopsAtPositional() {
+        return false;
+    }
+
     /** The modelgate home (--home, $MODELGATE_HOME or ~/.modelgate). */
     protected Path home() {
         return ((Main) spec.root().userObject()).home();

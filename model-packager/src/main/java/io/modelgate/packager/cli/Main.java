@@ -34,7 +34,7 @@ public final class Main {
     /** The built-in commands, then those of other modules on the class path, then help. */
     private static List<Class<?>> withProvided(Class<?>... builtIn) {
         List<Class<?>> all = new java.util.ArrayList<>(List.of(builtIn));
-        for (CommandProvider provider : java.util.ServiceLoader.load(CommandProvider.class)) {
+        for (CommandProvider provider : providers()) {
             all.addAll(provider.commands());
         }
         all.add(CommandLine.HelpCommand.class);
@@ -96,6 +96,11 @@ public final class Main {
         return cli;
     }
 
+    /** The modules on the class path that add to the command line. */
+    static List<CommandProvider> providers() {
+        return java.util.ServiceLoader.load(CommandProvider.class).stream().map(java.util.ServiceLoader.Provider::get).toList();
+    }
+
     /** The subcommand class the first non-option argument names (skipping --home's value), or null. */
     static Class<?> namedCommand(String[] args) {
         for (int i = 0; i < args.length; i++) {
@@ -119,6 +124,9 @@ public final class Main {
         for (CommandLine sub : cli.getSubcommands().values()) {
             if (!sub.getCommandSpec().mixinStandardHelpOptions() && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
                 sub.getCommandSpec().mixinStandardHelpOptions(true);
+            }
+            if (sub.getCommand() instanceof CliContext context && context.stopsAtPositional()) {
+                sub.setStopAtPositional(true);
             }
             addHelpOptions(sub);
         }

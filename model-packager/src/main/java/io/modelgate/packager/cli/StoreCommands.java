@@ -18,6 +18,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -101,9 +102,9 @@ final class StoreCommands {
         }
     }
 
-    @Command(name = "inspect", description = "Print an image's manifest and config as JSON.")
+    @Command(name = "inspect", description = "Print a container's state, or an image's manifest and config, as JSON.")
     static final class Inspect extends Base {
-        @Parameters(arity = "1..*", paramLabel = "REF", description = "Image reference or ID.")
+        @Parameters(arity = "1..*", paramLabel = "REF", description = "Container name or id, image reference or ID.")
         List<String> refs;
 
         @Override
@@ -111,6 +112,17 @@ final class StoreCommands {
             ImageStore store = store();
             java.util.ArrayList<Object> all = new java.util.ArrayList<>();
             for (String r : refs) {
+                Optional<Object> other = Main.providers().stream().map(p -> {
+                    try {
+                        return p.inspect(main().home(), r);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).flatMap(Optional::stream).findFirst();
+                if (other.isPresent()) {
+                    all.add(other.get());
+                    continue;
+                }
                 StoredImage image = store.resolve(r);
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("ref", image.ref().toString());
@@ -239,10 +251,13 @@ final class StoreCommands {
         }
     }
 
-    @Command(name = "prune", description = "Delete blobs that no image uses.")
+    @Command(name = "prune", description = "Remove stopped containers, unused snapshots and blobs no image uses.")
     static final class SystemPrune extends Base {
         @Override
         public Integer call() throws Exception {
+            for (CommandProvider p : Main.providers()) {
+                p.prune(main().home()).forEach(out()::println);
+            }
             ImageStore.Usage freed = store().collectGarbage(true);
             out().println("Deleted " + freed.blobs() + " blobs");
             out().println("Total reclaimed space: " + Sizes.human(freed.bytes()));

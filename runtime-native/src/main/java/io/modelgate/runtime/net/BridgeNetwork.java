@@ -149,6 +149,11 @@ public final class BridgeNetwork {
         return removed;
     }
 
+    /** Brings up loopback in the network namespace of {@code pid} (the {@code none} mode: lo only, as Docker has it). */
+    public static void loopbackUp(long pid) {
+        IpRoute.system().inNamespaceOf(pid, "bring up loopback", List.of("link set dev lo up"));
+    }
+
     /** Deletes the bridge itself (tests, and users removing modelgate). */
     public void removeBridge() {
         ip.tryHost("link", "del", "dev", bridge);

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class NativeBinaries {
     static final String MONITOR = "mg-monitor";
     static final String EXEC = "mg-exec";
+    static final String PROXY = "mg-proxy";
 
     private static final Map<String, Path> FOUND = new ConcurrentHashMap<>();
 
