@@ -193,7 +193,8 @@ final class HostInventory implements Inventory {
         }
         for (String required : REQUIRED_LIBRARIES) {
             if (!found.contains(required)) {
-                warnings.add("no " + required + "." + version + " in the ld cache: CUDA programs will not find the driver");
+                warnings.add("no " + required + "." + version + " in the ld cache: " + (required.equals("libcuda.so")
+                        ? "CUDA programs in containers will not find the driver" : "nvidia-smi and NVML in containers will not work"));
             }
         }
         return List.copyOf(mounts.values());
