@@ -9,6 +9,12 @@ import io.modelgate.runtime.cgroup.CgroupException;
 import io.modelgate.runtime.cgroup.Cgroups;
 import io.modelgate.runtime.cgroup.DeviceRule;
 import io.modelgate.runtime.cgroup.Limits;
+import io.modelgate.runtime.gpu.DeviceNode;
+import io.modelgate.runtime.gpu.GpuConfig;
+import io.modelgate.runtime.gpu.GpuGrant;
+import io.modelgate.runtime.gpu.GpuMount;
+import io.modelgate.runtime.gpu.GpuRequest;
+import io.modelgate.runtime.gpu.Gpus;
 import io.modelgate.runtime.net.BridgeNetwork;
 import io.modelgate.runtime.net.Endpoint;
 import io.modelgate.runtime.process.BindMount;
@@ -65,10 +71,12 @@ public final class Containers {
     private Snapshotter snapshotter;
     private Cgroups cgroups;
     private BridgeNetwork network;
+    private Gpus gpus;
     private final Runtime runtime;
 
     /** Where the runtime's parts come from; tests give their own bridge and cgroup parent. */
-    public record Runtime(String cgroupParent, String bridge, io.modelgate.runtime.net.Subnet subnet) {
+    public record Runtime(String cgroupParent, String bridge, io.modelgate.runtime.net.Subnet subnet,
+                          java.util.function.Function<Path, GpuConfig> gpuConfig) {
         /**
          * cgroup parent {@code modelgate}, bridge {@code modelgate0} on 10.89.0.0/16; the system properties
          * {@code modelgate.cgroupParent}, {@code modelgate.bridge} and {@code modelgate.subnet} change them (tests use
@@ -77,7 +85,13 @@ public final class Containers {
         public static Runtime defaults() {
             return new Runtime(System.getProperty("modelgate.cgroupParent", "modelgate"),
                     System.getProperty("modelgate.bridge", BridgeNetwork.DEFAULT_BRIDGE),
-                    io.modelgate.runtime.net.Subnet.parse(System.getProperty("modelgate.subnet", BridgeNetwork.DEFAULT_SUBNET.toString())));
+                    io.modelgate.runtime.net.Subnet.parse(System.getProperty("modelgate.subnet", BridgeNetwork.DEFAULT_SUBNET.toString())),
+                    home -> GpuConfig.host(home.resolve("gpus")));
+        }
+
+        /** These defaults with the GPUs looked for as {@code config} says (tests use a fake device root). */
+        public Runtime withGpuConfig(java.util.function.Function<Path, GpuConfig> config) {
+            return new Runtime(cgroupParent, bridge, subnet, config);
         }
     }
 
@@ -144,14 +158,29 @@ public final class Containers {
             }
             List<TmpfsMount> tmpfs = request.tmpfs().stream().map(TmpfsMount::at).toList();
 
-            Limits limits = limits(request);
+            GpuGrant grant = GpuGrant.none(id);
+            if (request.gpus() != null && !request.gpus().isBlank()) {
+                grant = gpus().grant(id, GpuRequest.parse(request.gpus()));
+                undo.add(() -> gpus().release(id));
+                for (DeviceNode d : grant.devices()) {
+                    Path host = d.hostPath().orElseThrow(() -> new IllegalStateException("GPU device " + d.path()
+                            + " has no node on the host yet (load the driver's modules, e.g. nvidia-modprobe -u -c=0)"));
+                    mounts.add(new BindMount(host, d.path(), false));
+                }
+                for (GpuMount m : grant.mounts()) {
+                    mounts.add(new BindMount(m.source(), m.target(), m.readOnly()));
+                }
+                mountNotes.add("GPUs " + grant.gpus().stream().map(g -> String.valueOf(g.index())).toList());
+            }
+
+            Limits limits = limits(request).allowingDevices(grant.deviceCgroupRules().stream().map(DeviceRule::parse).toList());
             cgroups().create(id);
             undo.add(() -> removeCgroup(id));
             cgroups().apply(id, limits);
 
             ContainerSpec spec = ContainerSpec.of(id, lowers, containerDir.resolve("run"), argv)
                     .withHostname(id.substring(0, 12))
-                    .withEnv(env(request, config))
+                    .withEnv(env(request, config, grant.env()))
                     .withWorkingDir(request.workingDir() != null ? request.workingDir()
                             : config.workingDir() != null && !config.workingDir().isEmpty() ? config.workingDir() : "/")
                     .withUser(request.user() != null ? request.user() : config.user() == null ? "" : config.user())
@@ -184,7 +213,7 @@ public final class Containers {
             List<String> diffIds = image.config().diffIds().stream().map(Digest::toString).toList();
             ContainerRecord record = new ContainerRecord(id, name, request.image(), image.digest().toString(),
                     Instant.now().toString(), request, argv, endpoint[0] == null ? null : endpoint[0].address(), proxies,
-                    List.of(), mountNotes, diffIds);
+                    grant.gpus().stream().map(g -> String.valueOf(g.index())).toList(), mountNotes, diffIds);
             writeRecord(record);
             undo.clear();
             return info(record);
@@ -218,7 +247,7 @@ public final class Containers {
         return argv;
     }
 
-    private static List<String> env(RunRequest request, ImageConfig.RuntimeConfig config) {
+    private static List<String> env(RunRequest request, ImageConfig.RuntimeConfig config, Map<String, String> gpuEnv) {
         Map<String, String> env = new LinkedHashMap<>();
         for (String e : config.env()) {
             int eq = e.indexOf('=');
@@ -226,6 +255,7 @@ public final class Containers {
                 env.put(e.substring(0, eq), e.substring(eq + 1));
             }
         }
+        env.putAll(gpuEnv);
         for (String e : request.env()) {
             int eq = e.indexOf('=');
             env.put(e.substring(0, eq), e.substring(eq + 1));
@@ -340,6 +370,9 @@ public final class Containers {
             network().detach(r.id());
         }
         removeCgroup(r.id());
+        if (!r.gpus().isEmpty()) {
+            gpus().release(r.id());
+        }
         Files.deleteIfExists(names.resolve(r.name()));
         ContainerProcessCleanup.deleteTree(dir.resolve(r.id()));
     }
@@ -503,6 +536,15 @@ public final class Containers {
                 cgroups = Cgroups.detect(runtime.cgroupParent());
             }
             return cgroups;
+        }
+    }
+
+    private Gpus gpus() {
+        synchronized (lazyLock) {
+            if (gpus == null) {
+                gpus = Gpus.detect(runtime.gpuConfig().apply(home));
+            }
+            return gpus;
         }
     }
 

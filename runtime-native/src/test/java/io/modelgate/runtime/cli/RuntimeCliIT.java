@@ -150,6 +150,16 @@ class RuntimeCliIT {
     }
 
     @Test
+    void cannot_use_a_device_it_was_not_given() {
+        Run r = cli("run", "--rm", "--network", "none", "busybox:test", "sh", "-c",
+                "mknod /tmp/disk b 8 0 && head -c 1 /tmp/disk >/dev/null 2>/tmp/err; cat /tmp/err; echo done");
+        assertThat(r.out()).contains("done");
+        if (Files.isDirectory(Path.of("/sys/fs/cgroup/devices"))) {
+            assertThat(r.out()).containsIgnoringCase("not permitted");
+        }
+    }
+
+    @Test
     void keeps_a_detached_container_with_its_logs_and_exit_status() throws Exception {
         Run started = cli("run", "-d", "--name", "bg", "busybox:test", "sh", "-c", "echo hello; echo oops >&2; sleep 0.3; exit 5");
         assertThat(started.status()).isZero();
