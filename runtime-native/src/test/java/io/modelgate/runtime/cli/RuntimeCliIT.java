@@ -150,6 +150,26 @@ class RuntimeCliIT {
     }
 
     @Test
+    void applies_user_workdir_env_read_only_root_and_tmpfs() {
+        Run r = cli("run", "--rm", "--network", "none", "--read-only", "--tmpfs", "/scratch", "--user", "65534:65534",
+                "-w", "/scratch", "-e", "GREETING=hi", "busybox:test", "sh", "-c",
+                "id -u; pwd; echo $GREETING; touch /x 2>/dev/null || echo root-ro; touch /scratch/y && echo tmpfs-rw");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("65534\n/scratch\nhi\nroot-ro\ntmpfs-rw");
+    }
+
+    @Test
+    void removes_stopped_containers_in_system_prune() {
+        assertThat(cli("run", "--name", "done", "--network", "none", "busybox:test", "true").status()).isZero();
+        assertThat(cli("run", "-d", "--name", "alive", "--network", "none", "busybox:test", "sleep", "300").status()).isZero();
+        Run prune = cli("system", "prune");
+        assertThat(prune.status()).as(prune.err()).isZero();
+        assertThat(prune.out()).contains("Deleted container: done").doesNotContain("alive");
+        assertThat(cli("ps", "-a").out()).contains("alive").doesNotContain(" done");
+        assertThat(cli("run", "--rm", "--network", "none", "busybox:test", "true").status()).as("the running container's image still runs").isZero();
+    }
+
+    @Test
     void cannot_use_a_device_it_was_not_given() {
         Run r = cli("run", "--rm", "--network", "none", "busybox:test", "sh", "-c",
                 "mknod /tmp/disk b 8 0 && head -c 1 /tmp/disk >/dev/null 2>/tmp/err; cat /tmp/err; echo done");
