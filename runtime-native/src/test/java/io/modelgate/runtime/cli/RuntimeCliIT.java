@@ -1,5 +1,6 @@
 package io.modelgate.runtime.cli;
 
+import io.modelgate.runtime.testing.Http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelgate.packager.cli.Main;
 import io.modelgate.packager.image.Json;
@@ -120,9 +121,9 @@ class RuntimeCliIT {
         }
         for (String name : List.of("one", "two")) {
             JsonNode info = inspect(name);
-            assertThat(get("http://" + info.get("address").asText() + ":8080/")).isEqualTo(name + "\n");
+            assertThat(Http.get("http://" + info.get("address").asText() + ":8080/")).isEqualTo(name + "\n");
             int hostPort = info.get("ports").get(0).get("hostPort").asInt();
-            assertThat(get("http://127.0.0.1:" + hostPort + "/")).isEqualTo(name + "\n");
+            assertThat(Http.get("http://127.0.0.1:" + hostPort + "/")).isEqualTo(name + "\n");
         }
     }
 
@@ -302,20 +303,5 @@ class RuntimeCliIT {
         try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
-    }
-
-    private static String get(String url) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        Exception last = null;
-        for (int i = 0; i < 50; i++) {
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-            } catch (IOException e) {
-                last = e;
-                TimeUnit.MILLISECONDS.sleep(100);
-            }
-        }
-        throw last;
     }
 }

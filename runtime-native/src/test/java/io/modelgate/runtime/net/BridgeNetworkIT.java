@@ -1,5 +1,6 @@
 package io.modelgate.runtime.net;
 
+import io.modelgate.runtime.testing.Http;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,21 +65,6 @@ class BridgeNetworkIT {
         return p.pid();
     }
 
-    private static String get(String url) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        Exception last = null;
-        for (int i = 0; i < 50; i++) {
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-            } catch (IOException e) {
-                last = e;
-                TimeUnit.MILLISECONDS.sleep(100);
-            }
-        }
-        throw last;
-    }
-
     @Test
     void reaches_two_servers_on_the_same_port_at_their_own_addresses() throws Exception {
         long a = namespaceServing("alpha");
@@ -88,8 +74,8 @@ class BridgeNetworkIT {
         assertThat(ea.address()).isEqualTo("10.213.7.2");
         assertThat(eb.address()).isEqualTo("10.213.7.3");
         assertThat(ea.gateway()).isEqualTo("10.213.7.1");
-        assertThat(get("http://" + ea.address() + ":8080/")).isEqualTo("alpha");
-        assertThat(get("http://" + eb.address() + ":8080/")).isEqualTo("beta");
+        assertThat(Http.get("http://" + ea.address() + ":8080/")).isEqualTo("alpha");
+        assertThat(Http.get("http://" + eb.address() + ":8080/")).isEqualTo("beta");
     }
 
     @Test
