@@ -18,6 +18,7 @@ public record ModelSpec(
         String name,
         String version,
         Server server,
+        String model,
         String base,
         Map<String, String> env,
         List<String> include,
@@ -44,7 +45,9 @@ public record ModelSpec(
         version = version == null ? "latest" : version;
         require(version.matches("[\\w][\\w.-]{0,127}"), "version",
                 "'" + version + "' cannot be an image tag (letters, digits, _ . -; up to 128; not starting with . or -)");
-        require(server != null, "server", "is required (at least 'type: command' and 'command')");
+        require(server != null, "server", "is required (at least 'type: onnx', or 'type: command' and 'command')");
+        require(model == null || (!model.startsWith("/") && !model.contains("..")), "model",
+                "'" + model + "' must be a path inside the model directory");
         base = base == null ? "scratch" : base;
         env = env == null ? Map.of() : new TreeMap<>(env);
         for (String key : env.keySet()) {
@@ -68,20 +71,36 @@ public record ModelSpec(
             @JsonDeserialize(using = CommandDeserializer.class) List<String> command,
             List<String> args,
             Integer port,
-            String health) {
+            String health,
+            Batching batching) {
+
+        public static final String ONNX = "onnx";
+        public static final String COMMAND = "command";
 
         public Server {
-            require(type != null, "server.type", "is required (supported: command)");
-            if ("onnx".equals(type)) {
-                throw new ModelSpecException("server.type", "'onnx' (the built-in ONNX server) is not available in this build yet; use 'command' with your own server");
+            require(type != null, "server.type", "is required (onnx: the built-in ONNX Runtime server; command: your own)");
+            require(COMMAND.equals(type) || ONNX.equals(type), "server.type", "'" + type + "' is not a server type (supported: onnx, command)");
+            if (COMMAND.equals(type)) {
+                require(command != null && !command.isEmpty(), "server.command", "is required for server type 'command' (a list, e.g. [python3, serve.py], or a shell string)");
+                require(batching == null, "server.batching", "is for the built-in server (type onnx); a command server batches on its own");
+            } else {
+                require(command == null, "server.command", "is not used with type onnx: the built-in server runs the model");
             }
-            require("command".equals(type), "server.type", "'" + type + "' is not a server type (supported: command)");
-            require(command != null && !command.isEmpty(), "server.command", "is required for server type 'command' (a list, e.g. [python3, serve.py], or a shell string)");
             args = args == null ? List.of() : List.copyOf(args);
             port = port == null ? 8080 : port;
             require(port >= 1 && port <= 65535, "server.port", port + " is out of range (1-65535)");
             health = health == null ? "/v2/health/ready" : health;
             require(health.startsWith("/"), "server.health", "'" + health + "' must be a path starting with /");
+        }
+    }
+
+    /** Dynamic batching of the built-in server: off unless both are set. */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Batching(Integer maxBatchSize, Integer maxBatchDelayMs) {
+        public Batching {
+            require(maxBatchSize != null && maxBatchSize >= 2, "server.batching.maxBatchSize", "must be a whole number of at least 2 (1 batches nothing)");
+            require(maxBatchDelayMs != null && maxBatchDelayMs >= 0 && maxBatchDelayMs <= 10_000, "server.batching.maxBatchDelayMs",
+                    "must be from 0 to 10000 (milliseconds)");
         }
     }
 

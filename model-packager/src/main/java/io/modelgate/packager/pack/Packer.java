@@ -54,12 +54,14 @@ public final class Packer {
     public static final String LABEL_PREFIX = "io.modelgate.";
 
     private final ImageStore store;
+    private final Path home;
     private final FileHashes hashes;
     private final LayerCache cache;
     private final java.util.concurrent.atomic.AtomicLong bytesLayered = new java.util.concurrent.atomic.AtomicLong();
 
     private Packer(ImageStore store, Path home) {
         this.store = store;
+        this.home = home;
         this.hashes = new FileHashes(home.resolve("cache").resolve("files"));
         this.cache = new LayerCache(home.resolve("cache").resolve("layers"), store);
     }
@@ -90,8 +92,19 @@ public final class Packer {
                 progress.accept("  base        " + spec.base() + " (" + base.manifest().layers().size() + " layers, " + base.digest().shortHex() + ")");
             }
             List<ModelFile> files = scan(dir, FileSelection.of(dir, spec));
-            List<LayerPlan> plans = plan(spec, files);
-            List<Built> built = build(plans, spec, options);
+            List<LayerPlan> plans = new ArrayList<>();
+            BuiltinServer.Parts server = null;
+            if (ModelSpec.Server.ONNX.equals(spec.server().type())) {
+                CURRENT.set(this);
+                try {
+                    server = new BuiltinServer(home.resolve("cache"), progress).prepare(spec, files, dir, options.created());
+                } finally {
+                    CURRENT.remove();
+                }
+                plans.addAll(server.layers());
+            }
+            plans.addAll(plan(spec, files));
+            List<Built> built = build(plans, options);
 
             List<Descriptor> layers = new ArrayList<>();
             ImageConfig config = baseConfig(base, options).withCreated(timestamp(options));
@@ -106,7 +119,7 @@ public final class Packer {
                 reports.add(new PackResult.LayerReport(b.plan().description(), b.plan().files().size(),
                         b.layer().blob().size(), b.layer().blob().digest(), b.cached()));
             }
-            config = config.withRuntime(runtimeConfig(spec, base));
+            config = config.withRuntime(runtimeConfig(spec, base, server));
             byte[] configBytes = Json.write(config);
             Digest configDigest = store.writeBlob(configBytes);
             ImageManifest manifest = new ImageManifest(2, MediaTypes.OCI_MANIFEST,
@@ -183,6 +196,14 @@ public final class Packer {
         return out;
     }
 
+    /** Every file of a directory, for the layers the built-in server adds (stat-cache digests where known). */
+    static List<ModelFile> scanAll(Path dir) throws IOException {
+        return CURRENT.get().scan(dir, FileSelection.of(List.of(), List.of()));
+    }
+
+    /** The packer of the pack running on this thread, so the built-in server's scans share its caches. */
+    private static final ThreadLocal<Packer> CURRENT = new ThreadLocal<>();
+
     private static String relative(Path root, Path p) {
         return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
     }
@@ -190,13 +211,18 @@ public final class Packer {
     // ---------------------------------------------------------------- planning
 
     /** One layer to build: a description for people and the entries in it (sorted). */
-    record LayerPlan(String description, List<ModelFile> files) {
+    record LayerPlan(String description, String prefix, List<ModelFile> files) {
+        /** The entry name of a file of this layer: its path under the prefix ("" puts it at the image's root). */
+        String name(ModelFile f) {
+            return prefix.isEmpty() ? f.path() : prefix + "/" + f.path();
+        }
     }
 
     private record Built(LayerPlan plan, Layer layer, boolean cached) {
     }
 
     static List<LayerPlan> plan(ModelSpec spec, List<ModelFile> files) {
+        String prefix = spec.workdir().substring(1);
         Predicate<String> deps = FileSelection.anyOf(spec.layers().dependencies());
         Predicate<String> server = FileSelection.anyOf(spec.layers().server());
         Predicate<String> weights = FileSelection.anyOf(spec.weights());
@@ -222,22 +248,21 @@ public final class Packer {
         List<LayerPlan> plans = new ArrayList<>();
         groups.forEach((name, list) -> {
             if (!list.isEmpty()) {
-                plans.add(new LayerPlan(name, list));
+                plans.add(new LayerPlan(name, prefix, list));
             }
         });
-        own.forEach((name, list) -> plans.add(new LayerPlan(name, list)));
+        own.forEach((name, list) -> plans.add(new LayerPlan(name, prefix, list)));
         return plans;
     }
 
     // ---------------------------------------------------------------- building
 
-    private List<Built> build(List<LayerPlan> plans, ModelSpec spec, PackOptions options) throws IOException {
-        String prefix = spec.workdir().substring(1);
+    private List<Built> build(List<LayerPlan> plans, PackOptions options) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(plans.size() + 1, Math.max(2, Runtime.getRuntime().availableProcessors())));
         try {
             List<Future<Built>> futures = new ArrayList<>();
             for (LayerPlan plan : plans) {
-                futures.add(pool.submit(() -> buildOne(plan, prefix, options)));
+                futures.add(pool.submit(() -> buildOne(plan, options)));
             }
             List<Built> built = new ArrayList<>();
             for (int i = 0; i < futures.size(); i++) {
@@ -266,8 +291,11 @@ public final class Packer {
         }
     }
 
-    private Built buildOne(LayerPlan plan, String prefix, PackOptions options) throws IOException {
-        Compression.Effort effort = plan.description().startsWith("weights") ? Compression.Effort.FAST : Compression.Effort.DEFAULT;
+    private Built buildOne(LayerPlan plan, PackOptions options) throws IOException {
+        String prefix = plan.prefix();
+        // Weights and the runtime's native code barely compress: a fast level saves CPU for a few percent of size.
+        Compression.Effort effort = plan.description().startsWith("weights") || plan.description().startsWith("runtime")
+                || plan.description().startsWith("base") ? Compression.Effort.FAST : Compression.Effort.DEFAULT;
         String format = options.compression().name() + "/" + effort.name();
         long epoch = options.created().getEpochSecond();
         boolean allKnown = plan.files().stream().allMatch(f -> f.kind() != ModelFile.Kind.FILE || f.content() != null);
@@ -281,12 +309,14 @@ public final class Packer {
         try (Layers.Sink sink = Layers.open(store, options.compression(), effort)) {
             LayerTarWriter tar = new LayerTarWriter(sink, options.created());
             TreeSet<String> written = new TreeSet<>();
-            for (String parent : parents(prefix + "/x")) {
-                tar.directory(parent, 0755);
-                written.add(parent);
+            if (!prefix.isEmpty()) {
+                for (String parent : parents(prefix + "/x")) {
+                    tar.directory(parent, 0755);
+                    written.add(parent);
+                }
             }
             for (ModelFile f : plan.files()) {
-                String name = prefix + "/" + f.path();
+                String name = plan.name(f);
                 for (String parent : parents(name)) {
                     if (written.add(parent)) {
                         tar.directory(parent, 0755);
@@ -353,7 +383,7 @@ public final class Packer {
         return DateTimeFormatter.ISO_INSTANT.format(options.created());
     }
 
-    private static ImageConfig.RuntimeConfig runtimeConfig(ModelSpec spec, StoredImage base) {
+    private static ImageConfig.RuntimeConfig runtimeConfig(ModelSpec spec, StoredImage base, BuiltinServer.Parts server) {
         ImageConfig.RuntimeConfig rc = base == null ? ImageConfig.RuntimeConfig.empty() : base.config().config();
         Map<String, String> env = new LinkedHashMap<>();
         for (String e : rc.env()) {
@@ -364,6 +394,9 @@ public final class Packer {
         env.put("PORT", String.valueOf(spec.server().port()));
         env.put("MODEL_NAME", spec.name());
         env.put("MODEL_VERSION", spec.version());
+        if (server != null) {
+            env.putAll(server.env());
+        }
         env.putAll(spec.env());
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
 
@@ -387,8 +420,14 @@ public final class Packer {
             labels.put("org.opencontainers.image.base.name", spec.base());
             labels.put("org.opencontainers.image.base.digest", base.digest().toString());
         }
-        rc = rc.withEnv(envList).withEntrypoint(spec.server().command()).withCmd(spec.server().args())
-                .withWorkingDir(spec.workdir()).withExposedPort(spec.server().port()).withLabels(labels);
+        if (server != null) {
+            labels.putAll(server.labels());
+            rc = rc.withEntrypoint(server.entrypoint()).withCmd(spec.server().args()).withWorkingDir(server.workingDir())
+                    .withUser(server.user());
+        } else {
+            rc = rc.withEntrypoint(spec.server().command()).withCmd(spec.server().args()).withWorkingDir(spec.workdir());
+        }
+        rc = rc.withEnv(envList).withExposedPort(spec.server().port()).withLabels(labels);
         if (spec.user() != null) {
             rc = rc.withUser(spec.user());
         }

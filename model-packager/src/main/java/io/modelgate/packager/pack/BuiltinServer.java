@@ -1,0 +1,417 @@
+package io.modelgate.packager.pack;
+
+import io.modelgate.packager.image.Digest;
+import io.modelgate.packager.model.ModelSpec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * The layers of an image for {@code server: {type: onnx}}: everything below the model, so that the image runs
+ * on a machine with no JDK. From the bottom: the system libraries the Java runtime and ONNX Runtime link
+ * against, copied from this machine (the image's labels name their Debian packages and versions); a Java runtime
+ * made by jlink with only the modules the server uses; the server's libraries with ONNX Runtime's native code
+ * for the image's platform only; the server itself with a class-data-sharing archive made at pack time from a
+ * run of the server on the model, so that it starts fast. Each part is built once and cached by its inputs.
+ */
+final class BuiltinServer {
+    static final String ROOT = "opt/modelgate";
+    static final String JRE = ROOT + "/jre";
+    static final String SERVER = ROOT + "/server";
+    static final String MAIN = "io.modelgate.server.Main";
+    static final String LABEL = Packer.LABEL_PREFIX;
+
+    private final Path cache;
+    private final Consumer<String> progress;
+
+    BuiltinServer(Path cache, Consumer<String> progress) {
+        this.cache = cache;
+        this.progress = progress;
+    }
+
+    /** What the server adds to the image: its layers (bottom first), how to start it, and labels. */
+    record Parts(List<Packer.LayerPlan> layers, List<String> entrypoint, String workingDir, Map<String, String> env,
+                 Map<String, String> labels, String user) {
+    }
+
+    Parts prepare(ModelSpec spec, List<ModelFile> files, Path modelDir, Instant created) throws IOException, InterruptedException {
+        String model = modelFile(spec, files);
+        ServerDist dist = ServerDist.locate();
+        ImageJdk jdk = ImageJdk.locate();
+        String platform = ServerDist.platform();
+
+        Path stage = stageServer(dist, platform, created);
+        Path jre = runtime(jdk, stage, created);
+        List<String> classpath = classpath(stage);
+        Path jsa = stage.resolve("app.jsa");
+        if (jdk.reproducibleCds()) {
+            if (!Files.isRegularFile(jsa)) {
+                trainCds(jre, stage, classpath, modelDir.resolve(model));
+            }
+        } else {
+            progress.accept("  note        Java " + jdk.version() + " makes class-data-sharing archives that differ from run to run; "
+                    + "the image skips them (start-up is slower). A JDK 21+ (MODELGATE_IMAGE_JDK) gives both.");
+        }
+        SystemLibraries libs = SystemLibraries.neededBy(jre, stage.resolve("native").resolve(platform), cache.resolve("generated"));
+
+        List<Packer.LayerPlan> layers = new ArrayList<>();
+        layers.add(new Packer.LayerPlan("base: system libraries", "", libs.entries()));
+        layers.add(new Packer.LayerPlan("runtime: java " + jdk.version(), JRE, Packer.scanAll(jre)));
+        List<ModelFile> server = Packer.scanAll(stage);
+        layers.add(new Packer.LayerPlan("built-in server libraries", SERVER,
+                server.stream().filter(f -> f.path().startsWith("lib") || f.path().startsWith("native")).toList()));
+        layers.add(new Packer.LayerPlan("built-in server", SERVER,
+                server.stream().filter(f -> !f.path().startsWith("lib") && !f.path().startsWith("native")
+                        && (f.kind() != ModelFile.Kind.DIRECTORY)).toList()));
+
+        List<String> entrypoint = new ArrayList<>(List.of("/" + JRE + "/bin/java"));
+        if (Files.isRegularFile(jsa)) {
+            entrypoint.addAll(List.of("-XX:SharedArchiveFile=app.jsa", "-Xshare:auto"));
+        }
+        if (jdk.feature() >= 22) {
+            entrypoint.add("--enable-native-access=ALL-UNNAMED"); // ONNX Runtime loads its JNI library
+        }
+        entrypoint.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", String.join(":", classpath), MAIN));
+
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", "/" + JRE + "/bin:/usr/bin:/bin");
+        env.put("MODEL_PATH", spec.workdir() + "/" + model);
+        // ONNX Runtime 1.29+ sends telemetry from Linux unless told not to; a served model must not phone out (and
+        // without a writable home the telemetry store even crashes environment creation).
+        env.put("ORT_DISABLE_TELEMETRY", "1");
+        if (spec.server().batching() != null) {
+            env.put("MAX_BATCH_SIZE", String.valueOf(spec.server().batching().maxBatchSize()));
+            env.put("MAX_BATCH_DELAY_MS", String.valueOf(spec.server().batching().maxBatchDelayMs()));
+        }
+        Map<String, String> labels = new TreeMap<>();
+        labels.put(LABEL + "base.packages", libs.packages());
+        labels.put(LABEL + "base.source", libs.source());
+        labels.put(LABEL + "runtime.java", jdk.version());
+        labels.put(LABEL + "server.model", model);
+        labels.put(LABEL + "server.builtin", Digest.sha256(Files.readAllBytes(stage.resolve(ServerDist.JAR))).toString());
+        return new Parts(layers, entrypoint, "/" + SERVER, env, labels, "65534:65534");
+    }
+
+    /** model.yaml's {@code model}, or the only .onnx file of the directory. */
+    static String modelFile(ModelSpec spec, List<ModelFile> files) {
+        if (spec.model() != null) {
+            if (files.stream().noneMatch(f -> f.kind() == ModelFile.Kind.FILE && f.path().equals(spec.model()))) {
+                throw new IllegalArgumentException("model.yaml names model '" + spec.model() + "', which is not in the model directory"
+                        + " (or .modelignore leaves it out)");
+            }
+            return spec.model();
+        }
+        List<String> onnx = files.stream().filter(f -> f.kind() == ModelFile.Kind.FILE && f.path().endsWith(".onnx"))
+                .map(ModelFile::path).toList();
+        if (onnx.size() != 1) {
+            throw new IllegalArgumentException("server type onnx needs the model file: the directory has " + onnx.size()
+                    + " .onnx files" + (onnx.isEmpty() ? "" : " " + onnx) + "; name one with 'model:' in model.yaml");
+        }
+        return onnx.get(0);
+    }
+
+    // ---------------------------------------------------------------- the server's files
+
+    /**
+     * model-server.jar, lib/ with ONNX Runtime's jar stripped of every platform's native code, and native/ with this
+     * platform's: laid out as in the image, every timestamp the image's (the class-data-sharing archive checks jar
+     * times), in a cache directory keyed by all of that.
+     */
+    private Path stageServer(ServerDist dist, String platform, Instant created) throws IOException {
+        StringBuilder key = new StringBuilder("server-v1\n").append(platform).append('\n').append(created.getEpochSecond()).append('\n');
+        List<Path> inputs = new ArrayList<>();
+        inputs.add(dist.jar());
+        try (Stream<Path> s = Files.list(dist.libs())) {
+            inputs.addAll(s.filter(p -> p.toString().endsWith(".jar")).sorted().toList());
+        }
+        Path natives = dist.natives(platform);
+        if (!Files.isDirectory(natives)) {
+            throw new IllegalStateException("the built-in server was built without ONNX Runtime's natives for " + platform + " (" + natives + ")");
+        }
+        try (Stream<Path> s = Files.list(natives)) {
+            inputs.addAll(s.sorted().toList());
+        }
+        for (Path p : inputs) {
+            key.append(p.getFileName()).append(' ').append(FileHashes.stat(p).identity()).append('\n');
+        }
+        Path dir = cache.resolve("server").resolve(Digest.sha256(key.toString().getBytes(StandardCharsets.UTF_8)).hex());
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        progress.accept("  server      staging the built-in server (once)");
+        Path temp = Files.createDirectories(cache.resolve("server").resolve(".tmp-" + UUID.randomUUID()));
+        try {
+            Files.copy(dist.jar(), temp.resolve(ServerDist.JAR));
+            Files.createDirectories(temp.resolve("lib"));
+            for (Path jar : inputs.subList(1, inputs.size())) {
+                if (jar.getParent().equals(dist.libs())) {
+                    Path target = temp.resolve("lib").resolve(jar.getFileName());
+                    if (jar.getFileName().toString().startsWith("onnxruntime")) {
+                        withoutNatives(jar, target);
+                    } else {
+                        Files.copy(jar, target);
+                    }
+                }
+            }
+            Path nativeDir = Files.createDirectories(temp.resolve("native").resolve(platform));
+            try (Stream<Path> s = Files.list(natives)) {
+                for (Path so : s.sorted().toList()) {
+                    Files.copy(so, nativeDir.resolve(so.getFileName()));
+                }
+            }
+            touchAll(temp, FileTime.from(created));
+            Files.createDirectories(dir.getParent());
+            Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(temp);
+            if (Files.isDirectory(dir)) {
+                return dir; // another pack staged it meanwhile
+            }
+            throw e;
+        }
+        return dir;
+    }
+
+    /** A copy of ONNX Runtime's jar without its native libraries (tens of MB for every platform), written reproducibly. */
+    private static void withoutNatives(Path jar, Path target) throws IOException {
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(jar));
+             ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(target))) {
+            ZipEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                if (e.getName().startsWith("ai/onnxruntime/native/")) {
+                    continue;
+                }
+                ZipEntry copy = new ZipEntry(e.getName());
+                copy.setTimeLocal(LocalDateTime.of(1980, 1, 1, 0, 0)); // DOS time, independent of the time zone
+                out.putNextEntry(copy);
+                in.transferTo(out);
+                out.closeEntry();
+            }
+        }
+    }
+
+    private static List<String> classpath(Path stage) throws IOException {
+        List<String> cp = new ArrayList<>(List.of(ServerDist.JAR));
+        try (Stream<Path> s = Files.list(stage.resolve("lib"))) {
+            s.map(p -> "lib/" + p.getFileName()).sorted().forEach(cp::add);
+        }
+        return cp;
+    }
+
+    // ---------------------------------------------------------------- the Java runtime
+
+    /** jlink's runtime with the modules the server's jars use (jdeps says which), cached by JDK, modules and options. */
+    private Path runtime(ImageJdk jdk, Path stage, Instant created) throws IOException, InterruptedException {
+        List<String> cp = classpath(stage);
+        String modules = run(stage, List.of(jdk.tool("jdeps").toString(), "--print-module-deps", "--ignore-missing-deps",
+                "--multi-release", String.valueOf(jdk.feature()), "-cp", String.join(":", cp.subList(1, cp.size())), ServerDist.JAR), "jdeps").strip();
+        // jdk.crypto.ec and jdk.zipfs are not referenced by name but may be wanted by libraries at run time;
+        // jdk.httpserver is the server's HTTP layer.
+        TreeSet<String> all = new TreeSet<>(List.of(modules.split(",")));
+        all.add("jdk.httpserver");
+        all.add("jdk.unsupported");
+        all.removeIf(String::isBlank);
+        List<String> options = new ArrayList<>(List.of("--strip-debug", "--no-header-files", "--no-man-pages"));
+        String key = "jre-v2\n" + Files.readString(jdk.home().resolve("release")) + "\n" + all + "\n" + options + "\n"
+                + created.getEpochSecond() + "\n" + jdk.reproducibleCds();
+        Path dir = cache.resolve("runtimes").resolve(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex());
+        Path jre = dir.resolve("jre");
+        if (Files.isDirectory(jre)) {
+            return jre;
+        }
+        progress.accept("  runtime     jlink " + jdk.version() + " with " + String.join(",", all) + " (once)");
+        Path temp = Files.createDirectories(cache.resolve("runtimes").resolve(".tmp-" + UUID.randomUUID()));
+        try {
+            List<String> cmd = new ArrayList<>(List.of(jdk.tool("jlink").toString(), "--add-modules", String.join(",", all)));
+            cmd.addAll(options);
+            cmd.addAll(List.of("--output", temp.resolve("jre").toString()));
+            run(temp, cmd, "jlink");
+            if (!Files.isExecutable(temp.resolve("jre/bin/java"))) {
+                throw new IOException("jlink made no bin/java (was java.base left out?)");
+            }
+            // Every file gets the image's time before the JDK's own class-data-sharing archive is dumped: the archive
+            // records the times of what it was made from, and the image's files carry this one.
+            touchAll(temp.resolve("jre"), FileTime.from(created));
+            if (jdk.reproducibleCds()) {
+                run(temp, List.of(temp.resolve("jre/bin/java").toString(), "-Xshare:dump"), "class-data-sharing dump of the runtime");
+                touchAll(temp.resolve("jre"), FileTime.from(created));
+            }
+            Files.createDirectories(dir.getParent());
+            Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(temp);
+            if (Files.isDirectory(jre)) {
+                return jre;
+            }
+            throw e;
+        }
+        return jre;
+    }
+
+    // ---------------------------------------------------------------- class-data sharing
+
+    /**
+     * Runs the server on the model (on a free loopback port), asks for its metadata and one inference so the classes
+     * of a real request are loaded, stops it, and dumps a static archive of every class it loaded. The classpath is
+     * relative and the jars' times are the image's, so the archive matches the image where the server runs.
+     */
+    private void trainCds(Path jre, Path stage, List<String> classpath, Path model) throws IOException, InterruptedException {
+        progress.accept("  server      class-data-sharing archive from a run on " + model.getFileName());
+        Path list = stage.resolve(".classes-" + UUID.randomUUID() + ".lst");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        ProcessBuilder pb = new ProcessBuilder(jre.resolve("bin/java").toString(), "-XX:DumpLoadedClassList=" + list.getFileName(),
+                "-cp", String.join(":", classpath), MAIN).directory(stage.toFile()).redirectErrorStream(true)
+                .redirectOutput(stage.resolve(".train.log").toFile());
+        pb.environment().put("MODEL_PATH", model.toString());
+        pb.environment().put("MODEL_NAME", "model");
+        pb.environment().put("PORT", String.valueOf(port));
+        pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
+        Process server = pb.start();
+        try {
+            String base = "http://127.0.0.1:" + port;
+            waitReady(server, base + "/v2/health/ready", stage.resolve(".train.log"));
+            String metadata = http("GET", base + "/v2/models/model", null);
+            http("POST", base + "/v2/models/model/infer", TrainingRequest.zeros(metadata));
+        } finally {
+            server.destroy();
+            if (!server.waitFor(10, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+                server.waitFor();
+            }
+        }
+        Path jsa = stage.resolve(".app-" + UUID.randomUUID() + ".jsa");
+        try {
+            // Lambda-form and proxy lines depend on timing; the plain class names are what start-up needs.
+            List<String> classes = Files.readAllLines(list).stream().filter(l -> !l.isBlank() && !l.startsWith("@") && !l.startsWith("#")).toList();
+            Files.write(list, classes);
+            run(stage, List.of(jre.resolve("bin/java").toString(), "-Xshare:dump", "-XX:SharedClassListFile=" + list.getFileName(),
+                    "-XX:SharedArchiveFile=" + jsa.getFileName(), "-cp", String.join(":", classpath)), "class-data-sharing dump");
+            Files.setLastModifiedTime(jsa, Files.getLastModifiedTime(stage.resolve(ServerDist.JAR)));
+            Files.move(jsa, stage.resolve("app.jsa"), StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(list);
+            Files.deleteIfExists(jsa);
+            Files.deleteIfExists(stage.resolve(".train.log"));
+        }
+    }
+
+    private static void waitReady(Process server, String url, Path log) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) {
+                throw new IOException("the built-in server stopped while packing (exit " + server.exitValue() + "): "
+                        + tail(log));
+            }
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+                c.setConnectTimeout(500);
+                c.setReadTimeout(500);
+                if (c.getResponseCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(50);
+        }
+        throw new IOException("the built-in server did not become ready in 60 s while packing: " + tail(log));
+    }
+
+    private static String tail(Path log) {
+        try {
+            String s = Files.readString(log);
+            return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    private static String http(String method, String url, String body) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        c.setRequestMethod(method);
+        c.setConnectTimeout(2000);
+        c.setReadTimeout(30000);
+        if (body != null) {
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(body.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        int code = c.getResponseCode();
+        try (InputStream in = code < 400 ? c.getInputStream() : c.getErrorStream()) {
+            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (code >= 400) {
+                throw new IOException(method + " " + url + " answered " + code + ": " + text);
+            }
+            return text;
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static String run(Path dir, List<String> command, String what) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(what + " did not finish in 300 s");
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(what + " failed (exit " + p.exitValue() + "): " + out.strip());
+        }
+        return out;
+    }
+
+    private static void touchAll(Path root, FileTime time) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.setLastModifiedTime(file, time);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
