@@ -4,11 +4,6 @@ import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.model.ModelSpec;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -74,7 +69,7 @@ final class BuiltinServer {
         Path jsa = stage.resolve("app.jsa");
         if (jdk.reproducibleCds()) {
             if (!Files.isRegularFile(jsa)) {
-                trainCds(jre, stage, classpath, modelDir.resolve(model));
+                dumpCds(jdk, jre, stage, classpath);
             }
         } else {
             progress.accept("  note        Java " + jdk.version() + " makes class-data-sharing archives that differ from run to run; "
@@ -239,7 +234,9 @@ final class BuiltinServer {
         all.add("jdk.httpserver");
         all.add("jdk.unsupported");
         all.removeIf(String::isBlank);
-        List<String> options = new ArrayList<>(List.of("--strip-debug", "--no-header-files", "--no-man-pages"));
+        // The server is headless: AWT's X11, sound and splash-screen libraries would pull X11 and ALSA into the base.
+        List<String> options = new ArrayList<>(List.of("--strip-debug", "--no-header-files", "--no-man-pages",
+                "--exclude-files=**/libawt_xawt.so,**/libsplashscreen.so,**/libjawt.so,**/libjsound.so"));
         String key = "jre-v2\n" + Files.readString(jdk.home().resolve("release")) + "\n" + all + "\n" + options + "\n"
                 + created.getEpochSecond() + "\n" + jdk.reproducibleCds();
         Path dir = cache.resolve("runtimes").resolve(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex());
@@ -279,41 +276,41 @@ final class BuiltinServer {
     // ---------------------------------------------------------------- class-data sharing
 
     /**
-     * Runs the server on the model (on a free loopback port), asks for its metadata and one inference so the classes
-     * of a real request are loaded, stops it, and dumps a static archive of every class it loaded. The classpath is
-     * relative and the jars' times are the image's, so the archive matches the image where the server runs.
+     * A static class-data-sharing archive of the JDK's default class list, every class of the server's jars and
+     * the JDK's HTTP server. The list comes from the files alone, not from a run (which loads classes in an order and
+     * a number that vary with timing), so the archive is the same bytes for the same input. The classpath is
+     * relative and the jars carry the image's times, so the archive matches the image wherever it runs.
      */
-    private void trainCds(Path jre, Path stage, List<String> classpath, Path model) throws IOException, InterruptedException {
-        progress.accept("  server      class-data-sharing archive from a run on " + model.getFileName());
-        Path list = stage.resolve(".classes-" + UUID.randomUUID() + ".lst");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        ProcessBuilder pb = new ProcessBuilder(jre.resolve("bin/java").toString(), "-XX:DumpLoadedClassList=" + list.getFileName(),
-                "-cp", String.join(":", classpath), MAIN).directory(stage.toFile()).redirectErrorStream(true)
-                .redirectOutput(stage.resolve(".train.log").toFile());
-        pb.environment().put("MODEL_PATH", model.toString());
-        pb.environment().put("MODEL_NAME", "model");
-        pb.environment().put("PORT", String.valueOf(port));
-        pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
-        Process server = pb.start();
-        try {
-            String base = "http://127.0.0.1:" + port;
-            waitReady(server, base + "/v2/health/ready", stage.resolve(".train.log"));
-            String metadata = http("GET", base + "/v2/models/model", null);
-            http("POST", base + "/v2/models/model/infer", TrainingRequest.zeros(metadata));
-        } finally {
-            server.destroy();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-                server.waitFor();
+    private void dumpCds(ImageJdk jdk, Path jre, Path stage, List<String> classpath) throws IOException, InterruptedException {
+        progress.accept("  server      class-data-sharing archive for the server's classes (once)");
+        TreeSet<String> classes = new TreeSet<>();
+        for (String line : Files.readAllLines(jre.resolve("lib/classlist"))) {
+            if (!line.isBlank() && !line.startsWith("@") && !line.startsWith("#")) {
+                classes.add(line.split(" ")[0]);
             }
         }
+        for (String jar : classpath) {
+            try (ZipInputStream in = new ZipInputStream(Files.newInputStream(stage.resolve(jar)))) {
+                ZipEntry e;
+                while ((e = in.getNextEntry()) != null) {
+                    String n = e.getName();
+                    if (n.endsWith(".class") && !n.startsWith("META-INF/") && !n.endsWith("module-info.class")) {
+                        classes.add(n.substring(0, n.length() - 6));
+                    }
+                }
+            }
+        }
+        String modules = run(stage, List.of(jdk.tool("jimage").toString(), "list", "--include", "regex:/jdk.httpserver/.*",
+                jre.resolve("lib/modules").toString()), "jimage");
+        for (String line : modules.split("\n")) {
+            String t = line.strip();
+            if (t.endsWith(".class") && !t.endsWith("module-info.class")) {
+                classes.add(t.substring(0, t.length() - 6));
+            }
+        }
+        Path list = stage.resolve(".classes-" + UUID.randomUUID() + ".lst");
         Path jsa = stage.resolve(".app-" + UUID.randomUUID() + ".jsa");
         try {
-            // Lambda-form and proxy lines depend on timing; the plain class names are what start-up needs.
-            List<String> classes = Files.readAllLines(list).stream().filter(l -> !l.isBlank() && !l.startsWith("@") && !l.startsWith("#")).toList();
             Files.write(list, classes);
             run(stage, List.of(jre.resolve("bin/java").toString(), "-Xshare:dump", "-XX:SharedClassListFile=" + list.getFileName(),
                     "-XX:SharedArchiveFile=" + jsa.getFileName(), "-cp", String.join(":", classpath)), "class-data-sharing dump");
@@ -322,60 +319,6 @@ final class BuiltinServer {
         } finally {
             Files.deleteIfExists(list);
             Files.deleteIfExists(jsa);
-            Files.deleteIfExists(stage.resolve(".train.log"));
-        }
-    }
-
-    private static void waitReady(Process server, String url, Path log) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) {
-                throw new IOException("the built-in server stopped while packing (exit " + server.exitValue() + "): "
-                        + tail(log));
-            }
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-                c.setConnectTimeout(500);
-                c.setReadTimeout(500);
-                if (c.getResponseCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            Thread.sleep(50);
-        }
-        throw new IOException("the built-in server did not become ready in 60 s while packing: " + tail(log));
-    }
-
-    private static String tail(Path log) {
-        try {
-            String s = Files.readString(log);
-            return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
-        } catch (IOException e) {
-            return "(no log)";
-        }
-    }
-
-    private static String http(String method, String url, String body) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-        c.setRequestMethod(method);
-        c.setConnectTimeout(2000);
-        c.setReadTimeout(30000);
-        if (body != null) {
-            c.setDoOutput(true);
-            c.setRequestProperty("Content-Type", "application/json");
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(body.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        int code = c.getResponseCode();
-        try (InputStream in = code < 400 ? c.getInputStream() : c.getErrorStream()) {
-            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (code >= 400) {
-                throw new IOException(method + " " + url + " answered " + code + ": " + text);
-            }
-            return text;
         }
     }
 

@@ -42,6 +42,8 @@ record SystemLibraries(List<ModelFile> entries, String packages, String source) 
         Set<String> libraries = parseLdd(BuiltinServer.run(jre, cmd, "ldd"), own);
 
         Map<String, ModelFile> entries = new TreeMap<>();
+        // ldd names the runtime's own libraries by their place in the runtime: those are in their own layer.
+        libraries.removeIf(lib -> Path.of(lib).startsWith(jre) || Path.of(lib).startsWith(natives));
         for (String lib : libraries) {
             addWithLinks(Path.of(lib), entries, 0);
         }
