@@ -1,0 +1,193 @@
+package io.modelgate.server.batch;
+
+import io.modelgate.server.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Dynamic batching: concurrent requests are stacked on their first dimension into one run of the model
+ * and the outputs split again, so a model that is cheaper per row in bulk (most are) serves more rows.
+ *
+ * <p>One thread collects and runs batches. It waits for a request, then for more until the batch holds
+ * {@link BatchPolicy#maxBatchSize()} rows or {@link BatchPolicy#maxDelay()} has passed since that first
+ * request arrived; while a batch runs the next one gathers in the queue, so under load batches fill without
+ * waiting. One run at a time is deliberate: ONNX Runtime already spreads one run over every core.
+ * Requests whose shapes cannot be stacked with the others run alone.
+ */
+public final class Batcher implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Batcher.class.getName());
+
+  /** Runs the model once; the batcher's only view of it. */
+  @FunctionalInterface
+  public interface Runner {
+    /**
+     * @param outputs the outputs wanted, empty for all
+     * @throws RuntimeException any failure, passed on to the request's caller as it is
+     */
+    Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> outputs);
+  }
+
+  /** A request waiting for its batch. */
+  static class Pending {
+    final Map<String, Tensor> inputs;
+    final Set<String> outputs;
+    final int rows;
+    final Batches.Key key;
+    final long arrivedNanos;
+    final CompletableFuture<Map<String, Tensor>> result = new CompletableFuture<>();
+
+    Pending(Map<String, Tensor> inputs, Set<String> outputs, long arrivedNanos) {
+      this.inputs = inputs;
+      this.outputs = outputs;
+      this.rows = Batches.rows(inputs);
+      this.key = Batches.key(inputs, outputs);
+      this.arrivedNanos = arrivedNanos;
+    }
+  }
+
+  private final Runner runner;
+  private final BatchPolicy policy;
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private volatile boolean closed;
+
+  private Batcher(Runner runner, BatchPolicy policy) {
+    this.runner = runner;
+    this.policy = policy;
+    this.thread = new Thread(this::loop, "batcher");
+    this.thread.setDaemon(true);
+  }
+
+  public static Batcher start(Runner runner, BatchPolicy policy) {
+    Batcher b = create(runner, policy);
+    b.thread.start();
+    return b;
+  }
+
+  /** A batcher whose thread has not started: tests queue requests first to get a known first batch. */
+  static Batcher create(Runner runner, BatchPolicy policy) {
+    return new Batcher(runner, policy);
+  }
+
+  void startThread() {
+    thread.start();
+  }
+
+  int queued() {
+    return queue.size();
+  }
+
+  /**
+   * Runs the request in the next batch and waits for its outputs.
+   *
+   * @throws RuntimeException what the runner threw for this request
+   */
+  public Map<String, Tensor> infer(Map<String, Tensor> inputs, Set<String> outputs) {
+    if (closed) {
+      throw new IllegalStateException("the server is shutting down");
+    }
+    Pending p = new Pending(inputs, outputs, System.nanoTime());
+    queue.add(p);
+    try {
+      return p.result.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a batch", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+    Pending p;
+    while ((p = queue.poll()) != null) {
+      p.result.completeExceptionally(new IllegalStateException("the server is shutting down"));
+    }
+  }
+
+  private void loop() {
+    List<Pending> window = new ArrayList<>();
+    long maxDelay = policy.maxDelay().toNanos();
+    int maxRows = policy.maxBatchSize();
+    while (!closed) {
+      try {
+        Pending first = queue.take();
+        window.add(first);
+        if (first.key != null) {
+          int rows = first.rows;
+          long deadline = first.arrivedNanos + maxDelay;
+          while (rows < maxRows) {
+            long wait = deadline - System.nanoTime();
+            Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+            if (next == null) {
+              break;
+            }
+            window.add(next);
+            rows += Math.max(next.rows, 1);
+          }
+        }
+      } catch (InterruptedException e) {
+        window.forEach(p -> p.result.completeExceptionally(new IllegalStateException("the server is shutting down")));
+        return;
+      }
+      for (List<Pending> run : Batches.group(window, maxRows)) {
+        execute(run);
+      }
+      window.clear();
+    }
+  }
+
+  private void execute(List<Pending> run) {
+    if (run.size() == 1) {
+      runAlone(run.get(0));
+      return;
+    }
+    long start = System.nanoTime();
+    List<Map<String, Tensor>> parts;
+    int[] rows = new int[run.size()];
+    try {
+      List<Map<String, Tensor>> inputs = new ArrayList<>(run.size());
+      for (int i = 0; i < rows.length; i++) {
+        inputs.add(run.get(i).inputs);
+        rows[i] = run.get(i).rows;
+      }
+      parts = Batches.split(runner.run(Batches.stack(inputs), run.get(0).outputs), rows);
+    } catch (RuntimeException e) {
+      // One request's data can fail a whole batch (a value the graph rejects): run each alone so that
+      // only that request fails.
+      LOG.log(Level.FINE, e, () -> "batch of " + run.size() + " failed; running its requests one by one");
+      run.forEach(this::runAlone);
+      return;
+    }
+    for (int i = 0; i < rows.length; i++) {
+      run.get(i).result.complete(parts.get(i));
+    }
+    if (LOG.isLoggable(Level.FINE)) {
+      LOG.fine("batch of " + run.size() + " requests, " + java.util.Arrays.stream(rows).sum() + " rows, in "
+          + (System.nanoTime() - start) / 1000 + " us");
+    }
+  }
+
+  private void runAlone(Pending p) {
+    try {
+      p.result.complete(runner.run(p.inputs, p.outputs));
+    } catch (RuntimeException e) {
+      p.result.completeExceptionally(e);
+    }
+  }
+}
