@@ -69,7 +69,18 @@ public final class ModelServer implements AutoCloseable {
       if (metadata.batchable()) {
         Batcher b = Batcher.start(model::run, config.batching().get());
         batcher = Optional.of(b);
-        predictor = b::infer;
+        predictor = new InferenceServer.Predictor() {
+          @Override
+          public java.util.Map<String, io.modelgate.server.tensor.Tensor> predict(
+              java.util.Map<String, io.modelgate.server.tensor.Tensor> inputs, java.util.Set<String> outputs) {
+            return b.infer(inputs, outputs);
+          }
+
+          @Override
+          public InferenceServer.Arrival announce() {
+            return b.announce()::close;
+          }
+        };
       } else {
         LOG.warning(() -> "dynamic batching stays off: it needs every input and output to have a variable first"
             + " dimension, and " + Stream.concat(metadata.inputs().stream(), metadata.outputs().stream())

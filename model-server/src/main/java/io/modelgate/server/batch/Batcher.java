@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -17,9 +19,12 @@ import java.util.logging.Logger;
  * Dynamic batching: concurrent requests are stacked on their first dimension into one run of the model
  * and the outputs split again, so a model that is cheaper per row in bulk (most are) serves more rows.
  *
- * <p>One thread collects and runs batches. It waits for a request, then for more until the batch holds
+ * <p>One thread collects and runs batches. It takes a request, then more until the batch holds
  * {@link BatchPolicy#maxBatchSize()} rows or {@link BatchPolicy#maxDelay()} has passed since that first
- * request arrived; while a batch runs the next one gathers in the queue, so under load batches fill without
+ * request arrived, or until no request is on its way: none queued and none {@linkplain #announce() announced}
+ * (its body still being read). Waiting for requests that have not reached the server only adds latency:
+ * with 8 clients each waiting for its answer, a batch of 32 never fills, and every request would wait out
+ * the whole delay. While a batch runs the next one gathers in the queue, so under load batches fill without
  * waiting. One run at a time is deliberate: ONNX Runtime already spreads one run over every core.
  * Requests whose shapes cannot be stacked with the others run alone.
  */
@@ -56,7 +61,11 @@ public final class Batcher implements AutoCloseable {
 
   private final Runner runner;
   private final BatchPolicy policy;
+  /** How often a waiting batch looks again whether announced requests are still on their way. */
+  private static final long RECHECK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final AtomicInteger announced = new AtomicInteger();
   private final Thread thread;
   private volatile boolean closed;
 
@@ -84,6 +93,34 @@ public final class Batcher implements AutoCloseable {
 
   int queued() {
     return queue.size();
+  }
+
+  /**
+   * Says a request is on its way (its body is being read), so that a batch waits for it, up to the delay.
+   * Close the handle just before calling {@link #infer}, or when the request is refused.
+   */
+  public Arrival announce() {
+    announced.incrementAndGet();
+    return new Arrival();
+  }
+
+  /** An announced request; {@link #close()} withdraws the announcement, once. */
+  public final class Arrival implements AutoCloseable {
+    private final AtomicBoolean open = new AtomicBoolean(true);
+
+    private Arrival() {
+    }
+
+    @Override
+    public void close() {
+      if (open.compareAndSet(true, false)) {
+        announced.decrementAndGet();
+      }
+    }
+  }
+
+  int announced() {
+    return announced.get();
   }
 
   /**
@@ -132,10 +169,16 @@ public final class Batcher implements AutoCloseable {
           int rows = first.rows;
           long deadline = first.arrivedNanos + maxDelay;
           while (rows < maxRows) {
-            long wait = deadline - System.nanoTime();
-            Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+            Pending next = queue.poll();
             if (next == null) {
-              break;
+              long wait = deadline - System.nanoTime();
+              if (wait <= 0 || announced.get() == 0) {
+                break; // the delay is over, or nothing is on its way
+              }
+              next = queue.poll(Math.min(wait, RECHECK_NANOS), TimeUnit.NANOSECONDS);
+              if (next == null) {
+                continue;
+              }
             }
             window.add(next);
             rows += Math.max(next.rows, 1);

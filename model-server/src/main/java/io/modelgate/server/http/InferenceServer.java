@@ -39,6 +39,24 @@ public final class InferenceServer implements AutoCloseable {
      * @throws io.modelgate.server.v2.BadRequestException when the model refuses the inputs (answered 400)
      */
     Map<String, Tensor> predict(Map<String, Tensor> inputs, Set<String> outputs);
+
+    /**
+     * Announces an inference request before its body is read and checked; the server closes the returned
+     * handle when the request is about to be predicted or has been refused. A batcher holds a batch open
+     * for requests on their way; a plain model ignores it.
+     */
+    default Arrival announce() {
+      return Arrival.NONE;
+    }
+  }
+
+  /** A request on its way to {@link Predictor#predict}; closing it more than once is harmless. */
+  @FunctionalInterface
+  public interface Arrival extends AutoCloseable {
+    Arrival NONE = () -> { };
+
+    @Override
+    void close();
   }
 
   /**

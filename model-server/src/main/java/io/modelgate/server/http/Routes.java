@@ -143,8 +143,11 @@ final class Routes implements HttpHandler {
   }
 
   private Reply infer(HttpExchange exchange, Served s) throws IOException {
-    RequestBody body = RequestBody.read(exchange, maxRequestBytes);
-    InferRequest request = json.readInferRequest(body.bytes(), body.length(), s.metadata());
+    InferRequest request;
+    try (InferenceServer.Arrival arrival = s.predictor().announce()) {
+      RequestBody body = RequestBody.read(exchange, maxRequestBytes);
+      request = json.readInferRequest(body.bytes(), body.length(), s.metadata());
+    }
     Map<String, Tensor> outputs = s.predictor().predict(request.inputs(), request.outputs());
     List<Tensor> ordered = new ArrayList<>(outputs.size());
     for (var spec : s.metadata().outputs()) {

@@ -88,14 +88,59 @@ class BatcherTest {
     var b = submit(row(2));
     var c = submit(row(3));
     batcher.startThread();
-    // Two full batches would not wait for the 5 s delay; the third request waits for it (or a partner).
     assertThat(a.get(2, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {2});
     assertThat(b.get(2, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {4});
-    // The running batcher takes d off the queue at once, so submit()'s wait for the queue to grow would time out.
-    var d = CompletableFuture.supplyAsync(() -> batcher.infer(row(4), Set.of()), callers);
     assertThat(c.get(2, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {6});
-    assertThat(d.get(2, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {8});
-    assertThat(runRows).containsExactly(2, 2);
+    // c does not wait out the 5 s delay: nothing else is on its way.
+    assertThat(runRows).containsExactly(2, 1);
+  }
+
+  @Test
+  void holds_the_batch_for_an_announced_request_when_the_batch_is_not_full() throws Exception {
+    batcher = Batcher.start(this::doubling, BatchPolicy.of(8, Duration.ofSeconds(10)));
+    Batcher.Arrival coming = batcher.announce();
+    var a = CompletableFuture.supplyAsync(() -> batcher.infer(row(1), Set.of()), callers);
+    Thread.sleep(100);
+    assertThat(a).as("a waits for the announced request").isNotDone();
+    var b = CompletableFuture.supplyAsync(() -> {
+      coming.close();
+      return batcher.infer(row(2), Set.of());
+    }, callers);
+    assertThat(a.get(5, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {2});
+    assertThat(b.get(5, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {4});
+    // The announcement was withdrawn just before b was queued: b joined a's batch, or (if the batcher looked in
+    // between) ran right after it. Either way nobody waited out the 10 s delay.
+    assertThat(runRows).isIn(List.of(2), List.of(1, 1));
+  }
+
+  @Test
+  void runs_at_once_when_nothing_is_on_its_way() throws Exception {
+    batcher = Batcher.start(this::doubling, BatchPolicy.of(8, Duration.ofSeconds(10)));
+    long start = System.nanoTime();
+    assertThat(batcher.infer(row(1), Set.of()).get("y").data()).isEqualTo(new float[] {2});
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void stops_waiting_when_the_delay_passes_and_the_announced_request_never_comes() throws Exception {
+    batcher = Batcher.start(this::doubling, BatchPolicy.of(8, Duration.ofMillis(50)));
+    Batcher.Arrival never = batcher.announce();
+    long start = System.nanoTime();
+    assertThat(batcher.infer(row(1), Set.of()).get("y").data()).isEqualTo(new float[] {2});
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(40), Duration.ofSeconds(5));
+    never.close();
+  }
+
+  @Test
+  void stops_waiting_when_an_announced_request_is_withdrawn() throws Exception {
+    batcher = Batcher.start(this::doubling, BatchPolicy.of(8, Duration.ofSeconds(10)));
+    Batcher.Arrival refused = batcher.announce();
+    var a = CompletableFuture.supplyAsync(() -> batcher.infer(row(1), Set.of()), callers);
+    Thread.sleep(50);
+    refused.close();
+    refused.close(); // twice: withdrawn once
+    assertThat(a.get(5, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {2});
+    assertThat(batcher.announced()).isZero();
   }
 
   @Test

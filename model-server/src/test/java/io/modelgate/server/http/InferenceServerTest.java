@@ -208,6 +208,27 @@ class InferenceServerTest {
   }
 
   @Test
+  void announces_each_inference_and_withdraws_it_before_predicting_or_refusing() throws Exception {
+    List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    server.ready(SUM, new InferenceServer.Predictor() {
+      @Override
+      public Map<String, Tensor> predict(Map<String, Tensor> inputs, java.util.Set<String> outputs) {
+        events.add("predict");
+        return sumRows(inputs, outputs);
+      }
+
+      @Override
+      public InferenceServer.Arrival announce() {
+        events.add("announce");
+        return () -> events.add("withdraw");
+      }
+    });
+    assertThat(post("/v2/models/sum/infer", GOOD).statusCode()).isEqualTo(200);
+    assertThat(post("/v2/models/sum/infer", "{").statusCode()).isEqualTo(400);
+    assertThat(events).containsExactly("announce", "withdraw", "predict", "announce", "withdraw");
+  }
+
+  @Test
   void names_the_server_when_asked_for_server_metadata() throws Exception {
     JsonNode r = MAPPER.readTree(get("/v2").body());
     assertThat(r.get("name").asText()).isEqualTo("modelgate-model-server");
