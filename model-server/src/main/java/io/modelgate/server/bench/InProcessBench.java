@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelgate.server.cgroup.CpuLimit;
+import io.modelgate.server.onnx.OnnxModel;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * Each iteration does what a caller of ORT must: build the input tensors from Java arrays, run, copy the
  * outputs out. Only FP32 inputs (what the benchmark models take). Session options are the server's
- * ({@code OnnxModel.load}): intra-op threads = the cgroup's cores, sequential execution, all optimisations.
+ * ({@link OnnxModel#sessionOptions}), with as many threads per run as the cgroup allows cores.
  */
 public final class InProcessBench {
   private InProcessBench() {
@@ -47,11 +48,7 @@ public final class InProcessBench {
     int cores = CpuLimit.cores();
 
     OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "bench");
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      options.setIntraOpNumThreads(cores);
-      options.setInterOpNumThreads(1);
+    try (OrtSession.SessionOptions options = OnnxModel.sessionOptions(cores)) {
       try (OrtSession session = env.createSession(model.toString(), options)) {
         for (int i = 3; i < args.length; i++) {
           int threads = Integer.parseInt(args[i]);
