@@ -70,7 +70,7 @@ public final class CpuLimit {
   /** v2 {@code cpu.max}: "$MAX $PERIOD", MAX being "max" when unlimited. */
   static OptionalDouble parseCpuMax(String text) {
     String[] f = text.strip().split("\\s+");
-    if (f.length < 1 || f[0].equals("max") || f[0].isEmpty()) {
+    if (f[0].isEmpty() || f[0].equals("max")) {
       return OptionalDouble.empty();
     }
     try {

@@ -56,20 +56,4 @@ public enum Datatype {
   public Object allocate(int length) {
     return java.lang.reflect.Array.newInstance(carrier.getComponentType(), length);
   }
-
-  /** Integer types, signed or not: JSON numbers with no fraction. */
-  public boolean isInteger() {
-    return switch (this) {
-      case UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64 -> true;
-      default -> false;
-    };
-  }
-
-  public boolean isFloatingPoint() {
-    return this == FP16 || this == FP32 || this == FP64;
-  }
-
-  public boolean isUnsigned() {
-    return this == UINT8 || this == UINT16 || this == UINT32 || this == UINT64;
-  }
 }

@@ -8,9 +8,6 @@ public final class Half {
   private Half() {
   }
 
-  /** The largest finite half, 65504. */
-  public static final float MAX_VALUE = 65504f;
-
   public static float toFloat(short bits) {
     int h = bits & 0xffff;
     int sign = (h & 0x8000) << 16;

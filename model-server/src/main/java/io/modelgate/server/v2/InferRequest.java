@@ -2,7 +2,6 @@ package io.modelgate.server.v2;
 
 import io.modelgate.server.tensor.Tensor;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,13 +24,5 @@ public record InferRequest(Optional<String> id, Map<String, Tensor> inputs, Set<
     if (inputs.isEmpty()) {
       throw new IllegalArgumentException("a request has at least one input");
     }
-  }
-
-  public static InferRequest of(List<Tensor> inputs) {
-    Map<String, Tensor> byName = new LinkedHashMap<>();
-    for (Tensor t : inputs) {
-      byName.put(t.name(), t);
-    }
-    return new InferRequest(Optional.empty(), byName, Set.of());
   }
 }

@@ -1,9 +1,7 @@
 package io.modelgate.server.v2;
 
 import io.modelgate.server.tensor.TensorSpec;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -43,12 +41,6 @@ public record ModelMetadata(String name, Optional<String> version, String platfo
   public boolean batchable() {
     return inputs.stream().allMatch(TensorSpec::hasBatchDimension)
         && outputs.stream().allMatch(TensorSpec::hasBatchDimension);
-  }
-
-  Map<String, TensorSpec> inputsByName() {
-    Map<String, TensorSpec> m = new LinkedHashMap<>();
-    inputs.forEach(s -> m.put(s.name(), s));
-    return m;
   }
 
   String describeInputs() {
