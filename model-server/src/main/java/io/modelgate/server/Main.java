@@ -5,8 +5,8 @@ import io.modelgate.server.onnx.ModelLoadException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.logging.Logger;
 
 /**
@@ -19,7 +19,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    Instant processStart = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
+    long mainStart = System.nanoTime();
     if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
       System.out.println(ServerConfig.usage());
       return;
@@ -44,8 +44,10 @@ public final class Main {
       System.exit(1);
       return;
     }
-    long ready = Duration.between(processStart, Instant.now()).toMillis();
-    log.info(() -> "ready in " + ready + " ms from process start (model loaded in " + server.loadMillis() + " ms)");
+    OptionalLong age = ProcessAge.millis();
+    String ready = age.isPresent() ? age.getAsLong() + " ms from process start"
+        : (System.nanoTime() - mainStart) / 1_000_000 + " ms from main";
+    log.info(() -> "ready in " + ready + " (model loaded in " + server.loadMillis() + " ms)");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(Duration.ofSeconds(2)), "shutdown"));
   }
 }
