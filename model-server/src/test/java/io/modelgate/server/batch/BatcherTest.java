@@ -60,6 +60,20 @@ class BatcherTest {
     return f;
   }
 
+  /** Held while requests are queued before the thread starts: a request that finds the batcher idle and nothing on its way would run at once on its own thread. */
+  private Batcher.Arrival hold;
+
+  private Batcher created(Batcher.Runner runner, BatchPolicy policy) {
+    Batcher b = Batcher.create(runner, policy);
+    hold = b.announce();
+    return b;
+  }
+
+  private void startThread() {
+    batcher.startThread();
+    hold.close();
+  }
+
   @AfterEach
   void close() {
     if (batcher != null) {
@@ -70,11 +84,11 @@ class BatcherTest {
 
   @Test
   void runs_queued_requests_as_one_batch_and_gives_each_its_own_rows() throws Exception {
-    batcher = Batcher.create(this::doubling, BatchPolicy.of(8, Duration.ofMillis(50)));
+    batcher = created(this::doubling, BatchPolicy.of(8, Duration.ofMillis(50)));
     var a = submit(row(1, 2));
     var b = submit(row(3, 4));
     var c = submit(row(5, 6));
-    batcher.startThread();
+    startThread();
     assertThat(a.get(5, TimeUnit.SECONDS).get("y")).isEqualTo(Tensor.ofFloats("y", new long[] {1, 2}, 2, 4));
     assertThat(b.get(5, TimeUnit.SECONDS).get("y")).isEqualTo(Tensor.ofFloats("y", new long[] {1, 2}, 6, 8));
     assertThat(c.get(5, TimeUnit.SECONDS).get("y")).isEqualTo(Tensor.ofFloats("y", new long[] {1, 2}, 10, 12));
@@ -83,11 +97,11 @@ class BatcherTest {
 
   @Test
   void runs_a_full_batch_at_once_and_the_rest_in_the_next_when_more_rows_wait_than_fit() throws Exception {
-    batcher = Batcher.create(this::doubling, BatchPolicy.of(2, Duration.ofSeconds(5)));
+    batcher = created(this::doubling, BatchPolicy.of(2, Duration.ofSeconds(5)));
     var a = submit(row(1));
     var b = submit(row(2));
     var c = submit(row(3));
-    batcher.startThread();
+    startThread();
     assertThat(a.get(2, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {2});
     assertThat(b.get(2, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {4});
     assertThat(c.get(2, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {6});
@@ -111,6 +125,17 @@ class BatcherTest {
     // The announcement was withdrawn just before b was queued: b joined a's batch, or (if the batcher looked in
     // between) ran right after it. Either way nobody waited out the 10 s delay.
     assertThat(runRows).isIn(List.of(2), List.of(1, 1));
+  }
+
+  @Test
+  void runs_on_the_callers_thread_when_the_batcher_is_idle_and_nothing_is_on_its_way() {
+    List<String> threads = Collections.synchronizedList(new ArrayList<>());
+    batcher = Batcher.start((inputs, outputs) -> {
+      threads.add(Thread.currentThread().getName());
+      return doubling(inputs, outputs);
+    }, BatchPolicy.of(8, Duration.ofSeconds(10)));
+    assertThat(batcher.infer(row(1), Set.of()).get("y").data()).isEqualTo(new float[] {2});
+    assertThat(threads).containsExactly(Thread.currentThread().getName());
   }
 
   @Test
@@ -145,11 +170,11 @@ class BatcherTest {
 
   @Test
   void runs_a_request_alone_when_its_shape_cannot_be_stacked_with_the_others() throws Exception {
-    batcher = Batcher.create(this::doubling, BatchPolicy.of(8, Duration.ofMillis(20)));
+    batcher = created(this::doubling, BatchPolicy.of(8, Duration.ofMillis(20)));
     var a = submit(row(1, 2));
     var odd = submit(row(1, 2, 3));
     var b = submit(row(3, 4));
-    batcher.startThread();
+    startThread();
     assertThat(odd.get(5, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {2, 4, 6});
     assertThat(a.get(5, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {2, 4});
     assertThat(b.get(5, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {6, 8});
@@ -158,11 +183,11 @@ class BatcherTest {
 
   @Test
   void fails_only_the_bad_request_when_its_data_fails_the_batch() throws Exception {
-    batcher = Batcher.create(this::doubling, BatchPolicy.of(8, Duration.ofMillis(20)));
+    batcher = created(this::doubling, BatchPolicy.of(8, Duration.ofMillis(20)));
     var good = submit(row(1));
     var bad = submit(row(-1));
     var alsoGood = submit(row(2));
-    batcher.startThread();
+    startThread();
     assertThat(good.get(5, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {2});
     assertThat(alsoGood.get(5, TimeUnit.SECONDS).get("y").data()).isEqualTo(new float[] {4});
     assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).hasRootCauseMessage("negative value -1.0");
@@ -182,10 +207,10 @@ class BatcherTest {
       }
       return Map.of("sum", Tensor.ofFloats("sum", new long[] {1}, sum));
     };
-    batcher = Batcher.create(summing, BatchPolicy.of(8, Duration.ofMillis(20)));
+    batcher = created(summing, BatchPolicy.of(8, Duration.ofMillis(20)));
     var a = submit(row(1));
     var b = submit(row(2));
-    batcher.startThread();
+    startThread();
     assertThat(a.get(5, TimeUnit.SECONDS).get("sum").data()).isEqualTo(new float[] {1});
     assertThat(b.get(5, TimeUnit.SECONDS).get("sum").data()).isEqualTo(new float[] {2});
     assertThat(calls).containsExactly(2, 1, 1);
@@ -212,7 +237,7 @@ class BatcherTest {
 
   @Test
   void refuses_new_requests_and_fails_queued_ones_when_closed() throws Exception {
-    batcher = Batcher.create(this::doubling, BatchPolicy.of(8, Duration.ofMillis(20)));
+    batcher = created(this::doubling, BatchPolicy.of(8, Duration.ofMillis(20)));
     var queued = submit(row(1));
     batcher.close();
     assertThatThrownBy(() -> queued.get(5, TimeUnit.SECONDS)).hasRootCauseMessage("the server is shutting down");
