@@ -34,6 +34,7 @@ final class PackCommand extends StoreCommands.Base {
 
     @Override
     public Integer call() throws Exception {
+        Warmup.start();
         Packer packer = Packer.create(main().home());
         PackOptions options = PackOptions.defaults()
                 .withCompression(Compression.parse(compression))

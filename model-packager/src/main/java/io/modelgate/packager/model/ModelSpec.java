@@ -2,7 +2,6 @@ package io.modelgate.packager.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 
 import java.util.List;
 import java.util.Map;
@@ -68,7 +67,7 @@ public record ModelSpec(
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Server(
             String type,
-            @JsonDeserialize(using = CommandDeserializer.class) List<String> command,
+            List<String> command,
             List<String> args,
             Integer port,
             String health,

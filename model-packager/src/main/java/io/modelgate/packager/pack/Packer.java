@@ -179,8 +179,10 @@ public final class Packer {
         for (Path l : links) {
             out.add(new ModelFile(relative(dir, l), ModelFile.Kind.SYMLINK, 0777, 0, null, Files.readSymbolicLink(l).toString(), l, null));
         }
+        // A stat per file (no reads: the stat cache knows unchanged files' digests); threads only pay for many files.
+        var stream = regular.size() > 256 ? regular.parallelStream() : regular.stream();
         try {
-            out.addAll(regular.parallelStream().map(f -> {
+            out.addAll(stream.map(f -> {
                 try {
                     boolean exec = Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OWNER_EXECUTE);
                     FileHashes.Stat stat = FileHashes.stat(f);
