@@ -80,6 +80,7 @@ for run in $(seq 1 "$RUNS"); do
 
   t0=$(now); "$ROOT/modelgate" --home "$WORK/home" pack -q "$MODEL" >/dev/null; t1=$(now)
   MG_FIRST+=("$(elapsed "$t0" "$t1")")
+  sync  # each step starts with no other step's writes still in flight
   t0=$(now)
   buildah_cmd bud --quiet --layers -t bench:1 "$MODEL" >/dev/null 2>&1
   buildah_cmd push --quiet bench:1 "oci:$WORK/oci:1" >/dev/null 2>&1
@@ -87,8 +88,10 @@ for run in $(seq 1 "$RUNS"); do
   BU_FIRST+=("$(elapsed "$t0" "$t1")")
 
   printf 'def predict(x):\n    return x + %d\n' "$run" > "$MODEL/predict.py"
+  sync
   t0=$(now); "$ROOT/modelgate" --home "$WORK/home" pack -q "$MODEL" >/dev/null; t1=$(now)
   MG_RE+=("$(elapsed "$t0" "$t1")")
+  sync
   t0=$(now)
   buildah_cmd bud --quiet --layers -t bench:1 "$MODEL" >/dev/null 2>&1
   buildah_cmd push --quiet bench:1 "oci:$WORK/oci:1" >/dev/null 2>&1
