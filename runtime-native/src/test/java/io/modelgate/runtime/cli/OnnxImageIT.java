@@ -31,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * brings its own Java runtime, ONNX Runtime and system libraries, and answers the Open Inference Protocol.
  * Needs root (the container) and the built-in server's build output (model-server/target, built before this module).
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.modelgate.runtime.testing.TestRuntimeCleanup.class)
 class OnnxImageIT {
     private static final Path IRIS = Path.of("..", "examples", "iris").toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

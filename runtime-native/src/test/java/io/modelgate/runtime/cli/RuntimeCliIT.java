@@ -28,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * busybox root filesystem. Needs root (namespaces, cgroups, mounts, a bridge). The bridge, subnet and cgroup
  * parent are the tests' own (see the failsafe configuration). Traffic goes only to the tests' own containers.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.modelgate.runtime.testing.TestRuntimeCleanup.class)
 class RuntimeCliIT {
     @TempDir
     Path tmp;

@@ -30,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Containers given GPUs of a fake machine: device nodes made with mknod (NVIDIA's major 195, no driver behind
  * them), empty driver libraries and an nvidia-smi script. The real check runs on a GPU machine (gpu-check.sh).
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.modelgate.runtime.testing.TestRuntimeCleanup.class)
 class GpuContainerIT {
     @TempDir
     Path tmp;
