@@ -29,7 +29,7 @@ command -v java >/dev/null || fail "no java: install a JDK 17, e.g. apt-get inst
 
 step "modelgate GPU discovery (io.modelgate.runtime.gpu.GpuReport)"
 report=0
-java -cp runtime-native/target/classes:model-packager/target/model-packager.jar \
+java -cp "runtime-native/target/runtime-native.jar:runtime-native/target/lib/*" \
   io.modelgate.runtime.gpu.GpuReport --home "$WORK/home" || report=$?
 case "$report" in
   0) ;;
