@@ -168,6 +168,21 @@ class RuntimeCliIT {
     }
 
     @Test
+    void shares_the_hosts_network_with_host_and_has_only_loopback_with_none() throws IOException {
+        List<String> hostInterfaces = Files.readAllLines(Path.of("/proc/net/dev")).stream().skip(2)
+                .map(l -> l.split(":")[0].strip()).toList();
+        Run host = cli("run", "--rm", "--network", "host", "busybox:test", "cat", "/proc/net/dev");
+        assertThat(host.status()).as(host.err()).isZero();
+        for (String i : hostInterfaces) {
+            assertThat(host.out()).contains(i + ":");
+        }
+        Run none = cli("run", "--rm", "--network", "none", "busybox:test", "cat", "/proc/net/dev");
+        assertThat(none.out().lines().skip(2).map(l -> l.split(":")[0].strip()).toList()).containsExactly("lo");
+        Run bridge = cli("run", "--rm", "busybox:test", "cat", "/proc/net/dev");
+        assertThat(bridge.out().lines().skip(2).map(l -> l.split(":")[0].strip()).toList()).containsExactlyInAnyOrder("lo", "eth0");
+    }
+
+    @Test
     void cannot_use_a_device_it_was_not_given() {
         Run r = cli("run", "--rm", "--network", "none", "busybox:test", "sh", "-c",
                 "mknod /tmp/disk b 8 0 && head -c 1 /tmp/disk >/dev/null 2>/tmp/err; cat /tmp/err; echo done");
