@@ -22,6 +22,9 @@ public record PortMapping(String hostAddress, int hostPort, int containerPort) {
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("port mapping '" + text + "' must be HOSTPORT:CTRPORT with numbers");
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith("port mapping '" + text) ? e
+                    : new IllegalArgumentException("port mapping '" + text + "': " + e.getMessage(), e);
         }
     }
 
