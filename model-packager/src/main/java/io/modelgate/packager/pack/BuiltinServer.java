@@ -1,6 +1,7 @@
 package io.modelgate.packager.pack;
 
 import io.modelgate.packager.image.Digest;
+import io.modelgate.packager.io.Trees;
 import io.modelgate.packager.model.ModelSpec;
 
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -186,7 +186,7 @@ final class BuiltinServer {
             Files.createDirectories(dir.getParent());
             Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            deleteTree(temp);
+            Trees.delete(temp);
             if (Files.isDirectory(dir)) {
                 return dir; // another pack staged it meanwhile
             }
@@ -264,7 +264,7 @@ final class BuiltinServer {
             Files.createDirectories(dir.getParent());
             Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            deleteTree(temp);
+            Trees.delete(temp);
             if (Files.isDirectory(jre)) {
                 return jre;
             }
@@ -345,16 +345,5 @@ final class BuiltinServer {
                 return FileVisitResult.CONTINUE;
             }
         });
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.modelgate.runtime.container;
 import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.image.ImageConfig;
 import io.modelgate.packager.image.Json;
+import io.modelgate.packager.io.Trees;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.store.StoredImage;
 import io.modelgate.runtime.cgroup.CgroupException;
@@ -134,7 +135,7 @@ public final class Containers {
             undo.add(() -> Files.deleteIfExists(names.resolve(name)));
             Path containerDir = dir.resolve(id);
             Files.createDirectories(containerDir);
-            undo.add(() -> ContainerProcessCleanup.deleteTree(containerDir));
+            undo.add(() -> Trees.delete(containerDir));
 
             ImageConfig.RuntimeConfig config = image.config().config();
             List<String> argv = argv(request, config);
@@ -374,7 +375,7 @@ public final class Containers {
             gpus().release(r.id());
         }
         Files.deleteIfExists(names.resolve(r.name()));
-        ContainerProcessCleanup.deleteTree(dir.resolve(r.id()));
+        Trees.delete(dir.resolve(r.id()));
     }
 
     /** Removes every stopped container, then snapshots no container or image uses. */

@@ -1,4 +1,4 @@
-package io.modelgate.runtime.container;
+package io.modelgate.packager.io;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,13 +6,14 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Deletes a container's directory once nothing is mounted under it any more. */
-final class ContainerProcessCleanup {
-    private ContainerProcessCleanup() {
+/** Directory trees on disk. */
+public final class Trees {
+    private Trees() {
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
+    /** Deletes a directory and everything below it, without following symlinks; nothing happens when it is gone. */
+    public static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {
