@@ -73,7 +73,7 @@ LUA
 
 start_server() { # MODEL NAME [ENV...]
   local model="$1" name="$2"; shift 2
-  env -u MAX_BATCH_SIZE -u MAX_BATCH_DELAY_MS MODEL_PATH="$model" MODEL_NAME="$name" HOST=127.0.0.1 PORT=0 "$@" \
+  env -u MAX_BATCH_SIZE -u MAX_BATCH_DELAY_MS ORT_DISABLE_TELEMETRY=1 MODEL_PATH="$model" MODEL_NAME="$name" HOST=127.0.0.1 PORT=0 "$@" \
     java -jar "$JAR" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 600); do
