@@ -47,16 +47,16 @@ final class RuntimeCommands {
         @Option(names = {"-d", "--detach"}, description = "Run in the background and print the container id.")
         boolean detach;
 
-        @Option(names = "--name", paramLabel = "NAME")
+        @Option(names = "--name", paramLabel = "NAME", description = "A unique name (default: mg-<id>).")
         String name;
 
-        @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE")
+        @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable (over the image's).")
         List<String> env = new ArrayList<>();
 
-        @Option(names = {"-w", "--workdir"}, paramLabel = "DIR")
+        @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory (default: the image's).")
         String workdir;
 
-        @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]")
+        @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "User and group, by number or name (default: the image's).")
         String user;
 
         @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", description = "Memory limit, e.g. 256m, 1g.")
@@ -65,31 +65,31 @@ final class RuntimeCommands {
         @Option(names = "--cpus", paramLabel = "N", description = "CPU limit, e.g. 0.5.")
         double cpus;
 
-        @Option(names = "--pids-limit", paramLabel = "N")
+        @Option(names = "--pids-limit", paramLabel = "N", description = "Most processes the container may have.")
         long pids;
 
         @Option(names = {"-v", "--volume"}, paramLabel = "SRC:DST[:ro]", description = "A host path or a named volume.")
         List<String> volumes = new ArrayList<>();
 
-        @Option(names = "--tmpfs", paramLabel = "DIR")
+        @Option(names = "--tmpfs", paramLabel = "DIR", description = "Mount an empty tmpfs at DIR.")
         List<String> tmpfs = new ArrayList<>();
 
-        @Option(names = "--network", paramLabel = "bridge|host|none", defaultValue = "bridge")
+        @Option(names = "--network", paramLabel = "bridge|host|none", defaultValue = "bridge", description = "bridge: own address (default); host: the host's network; none: loopback only.")
         String network;
 
         @Option(names = {"-p", "--publish"}, paramLabel = "[ADDR:]HOSTPORT:CTRPORT", description = "Publish a port (on 127.0.0.1 by default).")
         List<String> ports = new ArrayList<>();
 
-        @Option(names = "--gpus", paramLabel = "all|N|DEVICE,…")
+        @Option(names = "--gpus", paramLabel = "all|N|device=0,1", description = "NVIDIA GPUs, given exclusively: all, a count, or devices.")
         String gpus;
 
         @Option(names = "--read-only", description = "Mount the container's root read-only.")
         boolean readOnly;
 
-        @Option(names = "--entrypoint", paramLabel = "CMD")
+        @Option(names = "--entrypoint", paramLabel = "CMD", description = "Replaces the image's Entrypoint.")
         String entrypoint;
 
-        @Parameters(index = "0", paramLabel = "IMAGE")
+        @Parameters(index = "0", paramLabel = "IMAGE", description = "An image in the store (see 'modelgate images').")
         String image;
 
         @Override
