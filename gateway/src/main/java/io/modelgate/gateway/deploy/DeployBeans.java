@@ -1,6 +1,8 @@
 package io.modelgate.gateway.deploy;
 
+import io.modelgate.gateway.ReplicaRuntimeFactory;
 import io.modelgate.packager.store.ImageStore;
+import io.modelgate.runtime.container.Containers;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -21,6 +23,12 @@ public class DeployBeans {
     ImageLookup imageLookup(@ConfigProperty(name = "modelgate.home") Path home) {
         ImageStore images = ImageStore.open(home);
         return image -> images.find(image).isPresent();
+    }
+
+    @Produces
+    @Singleton
+    ReplicaRuntimeFactory replicaRuntimes(@ConfigProperty(name = "modelgate.home") Path home) {
+        return () -> new NativeReplicaRuntime(Containers.open(home));
     }
 
     @Produces

@@ -27,8 +27,8 @@ import java.time.temporal.ChronoUnit;
  * ({@link DeploymentJson}) so that every refusal is problem+json naming the field; a deployment is durable before
  * 202 is answered.
  *
- * <p>Not done yet: nothing acts on a stored deployment (no reconciler starts replicas), so GET shows the desired
- * state only; PATCH, logs and uploads of model directories are not implemented.
+ * <p>Not done yet: GET shows the desired state only (not the replicas and their state); PATCH, logs, registry
+ * references and uploads of model directories are not implemented.
  */
 @Path("/models")
 @Management
@@ -38,10 +38,12 @@ public class ModelsResource {
     private final ImageLookup images;
     private final Clock clock;
     private final int maxBodyBytes;
+    private final DeploymentListener listener;
 
-    public ModelsResource(DeploymentStore store, ImageLookup images, Clock clock,
+    public ModelsResource(DeploymentStore store, ImageLookup images, Clock clock, DeploymentListener listener,
                           @ConfigProperty(name = "modelgate.max-body-bytes", defaultValue = "65536") int maxBodyBytes) {
         this.store = store;
+        this.listener = listener;
         this.images = images;
         this.clock = clock;
         this.maxBodyBytes = maxBodyBytes;
@@ -83,6 +85,7 @@ public class ModelsResource {
         } catch (DeploymentStore.AlreadyDeployedException e) {
             throw new Problem(409, "Already deployed", e.getMessage(), "name", null).toException();
         }
+        listener.deploymentsChanged();
         URI location = uri.getBaseUriBuilder().path("models").path(spec.name()).build();
         return Response.accepted(DeploymentJson.write(d).toString()).location(location).build();
     }
@@ -112,6 +115,7 @@ public class ModelsResource {
         if (!store.delete(name)) {
             throw notDeployed(name);
         }
+        listener.deploymentsChanged();
         return Response.noContent().build();
     }
 
