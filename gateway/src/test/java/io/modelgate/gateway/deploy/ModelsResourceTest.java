@@ -21,10 +21,13 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
-/** The management API end to end over HTTP, against the gateway's test home (target/test-home). */
+/**
+ * The management API end to end over HTTP, against the gateway's test home: target/test-home, or the system property
+ * modelgate.home where the build sets one (failsafe does, and it wins over application.properties).
+ */
 @QuarkusTest
 class ModelsResourceTest {
-    private static final Path HOME = Path.of("target", "test-home");
+    private static final Path HOME = Path.of(System.getProperty("modelgate.home", "target/test-home"));
     private static final String PROBLEM = "application/problem+json";
 
     @BeforeAll
