@@ -6,6 +6,7 @@ import io.modelgate.gateway.deploy.DeploymentSpec;
 import io.modelgate.gateway.deploy.DeploymentStore;
 import io.modelgate.gateway.deploy.Reconciler;
 import io.modelgate.gateway.deploy.ReplicaRuntime;
+import io.modelgate.gateway.deploy.ReplicaStatus;
 import io.modelgate.gateway.metrics.GatewayMetrics;
 import io.modelgate.gateway.route.Router;
 import io.modelgate.gateway.scale.Autoscaler;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * tests run so).
  */
 @Singleton
-public class GatewayLoop implements DeploymentListener {
+public class GatewayLoop implements DeploymentListener, ReplicaStatus {
     private static final Logger LOG = Logger.getLogger(GatewayLoop.class);
 
     private final DeploymentStore store;
@@ -95,6 +97,12 @@ public class GatewayLoop implements DeploymentListener {
         if (reconciler != null) {
             ticker.execute(this::tick);
         }
+    }
+
+    @Override
+    public Optional<Reconciler.Status> of(String model) {
+        Reconciler r = reconciler;
+        return r == null ? Optional.empty() : r.status(model);
     }
 
     private void tick() {

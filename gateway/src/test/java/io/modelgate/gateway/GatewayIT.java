@@ -81,6 +81,9 @@ class GatewayIT {
             List<Map<String, Object>> outputs = answer.jsonPath().getList("outputs");
             assertThat(outputs).extracting(o -> o.get("name")).contains("label");
 
+            given().header("Authorization", "Bearer test-token").get("/models/iris").then().statusCode(200)
+                    .body("status.readyReplicas", org.hamcrest.Matchers.equalTo(1));
+
             String metrics = given().get("/q/metrics").asString();
             assertThat(metrics).contains("modelgate_requests_total{model=\"iris\",outcome=\"served\"}")
                     .contains("modelgate_replicas_ready{model=\"iris\"} 1.0");

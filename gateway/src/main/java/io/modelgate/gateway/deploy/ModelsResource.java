@@ -27,8 +27,8 @@ import java.time.temporal.ChronoUnit;
  * ({@link DeploymentJson}) so that every refusal is problem+json naming the field; a deployment is durable before
  * 202 is answered.
  *
- * <p>Not done yet: GET shows the desired state only (not the replicas and their state); PATCH, logs, registry
- * references and uploads of model directories are not implemented.
+ * <p>Not done yet: GET shows replica counts and the last error, not each replica's address, restarts and exit
+ * reason; PATCH, logs, registry references and uploads of model directories are not implemented.
  */
 @Path("/models")
 @Management
@@ -39,11 +39,13 @@ public class ModelsResource {
     private final Clock clock;
     private final int maxBodyBytes;
     private final DeploymentListener listener;
+    private final ReplicaStatus replicas;
 
     public ModelsResource(DeploymentStore store, ImageLookup images, Clock clock, DeploymentListener listener,
-                          @ConfigProperty(name = "modelgate.max-body-bytes", defaultValue = "65536") int maxBodyBytes) {
+                          ReplicaStatus replicas, @ConfigProperty(name = "modelgate.max-body-bytes", defaultValue = "65536") int maxBodyBytes) {
         this.store = store;
         this.listener = listener;
+        this.replicas = replicas;
         this.images = images;
         this.clock = clock;
         this.maxBodyBytes = maxBodyBytes;
@@ -95,7 +97,7 @@ public class ModelsResource {
     public String list() throws IOException {
         var array = DeploymentJson.MAPPER.createArrayNode();
         for (Deployment d : store.list()) {
-            array.add(DeploymentJson.write(d));
+            array.add(withStatus(d));
         }
         return array.toString();
     }
@@ -104,7 +106,20 @@ public class ModelsResource {
     @Path("{name}")
     @Operation(summary = "Show one deployed model")
     public String get(@PathParam("name") String name) throws IOException {
-        return DeploymentJson.write(store.get(name).orElseThrow(() -> notDeployed(name))).toString();
+        return withStatus(store.get(name).orElseThrow(() -> notDeployed(name))).toString();
+    }
+
+    /** The stored deployment plus, once the reconciler has seen it, its replica counts and last error. */
+    private com.fasterxml.jackson.databind.node.ObjectNode withStatus(Deployment d) {
+        var n = DeploymentJson.write(d);
+        replicas.of(d.name()).ifPresent(s -> {
+            var status = n.putObject("status");
+            status.put("desiredReplicas", s.desired());
+            status.put("readyReplicas", s.ready());
+            status.put("startingReplicas", s.starting());
+            s.lastError().ifPresent(e -> status.put("lastError", e));
+        });
+        return n;
     }
 
     @DELETE
