@@ -139,7 +139,8 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
         if (r == null) {
             return;
         }
-        workers.execute(() -> {
+        // on the ticker thread, so that a tick deciding on older samples cannot undo it between decide and act
+        ticker.execute(() -> {
             try {
                 store.get(model).ifPresent(d -> {
                     if (r.ready(model) == 0) {

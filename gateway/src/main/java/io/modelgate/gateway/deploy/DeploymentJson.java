@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -198,8 +197,7 @@ final class DeploymentJson {
             return env;
         }
         requireObject(n, "env");
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : n.properties()) {
             if (!ENV_NAME.matcher(e.getKey()).matches()) {
                 throw new FieldException("env." + e.getKey(), "environment variable name '" + e.getKey()
                         + "' must be letters, digits and '_', not starting with a digit");

@@ -119,6 +119,14 @@ class ModelsResourceTest {
     }
 
     @Test
+    void answers_the_frameworks_own_refusals_as_problems_too() {
+        authed().when().put("/models").then().statusCode(405).contentType(PROBLEM)
+                .body("detail", containsString("does not take that method"));
+        authed().when().get("/nothing/here").then().statusCode(404).contentType(PROBLEM)
+                .body("detail", containsString("no such path"));
+    }
+
+    @Test
     void lists_models_in_the_openapi_document() {
         given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/models"))
