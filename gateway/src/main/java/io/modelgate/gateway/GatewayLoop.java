@@ -115,6 +115,7 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
             Map<String, ScalingSpec> specs = new HashMap<>();
             List<DeploymentSpec> all = deployments.stream().map(Deployment::spec).toList();
             all.forEach(s -> specs.put(s.name(), s.scaling()));
+            r.removeExited();
             Map<String, Integer> desired = autoscaler.tick(specs, clock.instant());
             r.reconcile(all, desired);
             for (String model : specs.keySet()) {

@@ -87,6 +87,25 @@ class GatewayIT {
             String metrics = given().get("/q/metrics").asString();
             assertThat(metrics).contains("modelgate_requests_total{model=\"iris\",outcome=\"served\"}")
                     .contains("modelgate_replicas_ready{model=\"iris\"} 1.0");
+
+            // a replica that dies is taken out and replaced (desired stays 1 within the scale-to-zero grace)
+            Containers containers = Containers.open(home);
+            String first = irisReplicas(containers).get(0);
+            containers.kill(first, 9);
+            Response again = null;
+            for (int i = 0; i < 300; i++) {
+                again = given().contentType(ContentType.JSON).body(request).post("/v2/models/iris/infer");
+                if (again.statusCode() == 200 && !irisRunning(containers).contains(first)
+                        && irisRunning(containers).size() == 1) {
+                    break;
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            assertThat(again.statusCode()).as(again.asString()).isEqualTo(200);
+            assertThat(irisRunning(containers)).hasSize(1).doesNotContain(first);
+            given().header("Authorization", "Bearer test-token").get("/models/iris").then()
+                    .body("status.lastExit", org.hamcrest.Matchers.containsString(first + " exited"))
+                    .body("status.replicaExits", org.hamcrest.Matchers.equalTo(1));
         } finally {
             given().header("Authorization", "Bearer test-token").when().delete("/models/iris").then().statusCode(204);
         }
@@ -95,6 +114,11 @@ class GatewayIT {
             TimeUnit.MILLISECONDS.sleep(100);
         }
         assertThat(irisReplicas(containers)).as("replicas removed after DELETE").isEmpty();
+    }
+
+    private static List<String> irisRunning(Containers containers) throws Exception {
+        return containers.list(false).stream().filter(ContainerInfo::running).map(ContainerInfo::name)
+                .filter(n -> n.startsWith("iris-")).toList();
     }
 
     private static List<String> irisReplicas(Containers containers) throws Exception {

@@ -27,8 +27,7 @@ import java.time.temporal.ChronoUnit;
  * ({@link DeploymentJson}) so that every refusal is problem+json naming the field; a deployment is durable before
  * 202 is answered.
  *
- * <p>Not done yet: GET shows replica counts and the last error, not each replica's address, restarts and exit
- * reason; PATCH, logs, registry references and uploads of model directories are not implemented.
+ * <p>Not done yet: GET shows replica counts, the last error and the last exit, not each replica's address; PATCH, logs, registry references and uploads of model directories are not implemented.
  */
 @Path("/models")
 @Management
@@ -118,6 +117,8 @@ public class ModelsResource {
             status.put("readyReplicas", s.ready());
             status.put("startingReplicas", s.starting());
             s.lastError().ifPresent(e -> status.put("lastError", e));
+            status.put("replicaExits", s.exits());
+            s.lastExit().ifPresent(e -> status.put("lastExit", e));
         });
         return n;
     }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Replicas as native containers on the bridge network, reached at the container's own address on the port its image
@@ -75,6 +76,22 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
             containers.remove(replica.id(), true);
         } catch (io.modelgate.runtime.container.ContainerNotFoundException gone) {
             // already removed
+        }
+    }
+
+    @Override
+    public Optional<String> exited(Replica replica) {
+        try {
+            ContainerInfo info = containers.inspect(replica.id());
+            if (info.running()) {
+                return Optional.empty();
+            }
+            return Optional.of(info.state() + (info.exitCode() == null ? "" : " with exit code " + info.exitCode())
+                    + (info.oomKilled() ? ", killed for going over its memory limit (raise resources.memory)" : ""));
+        } catch (io.modelgate.runtime.container.ContainerNotFoundException gone) {
+            return Optional.of("removed outside the gateway");
+        } catch (IOException unknown) {
+            return Optional.empty();
         }
     }
 

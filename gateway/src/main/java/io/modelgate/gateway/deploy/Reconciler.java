@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * only then hands them to the router; takes extra ones out of the router before stopping them. Blocking work runs on
  * the given executor; the bookkeeping is guarded by {@code this}.
  *
- * <p>Not done yet: replicas that exit are not noticed (the router ejects them once connections fail, but they are
- * not replaced); replicas of a previous gateway process are not re-adopted on start.
+ * <p>Not done yet: a replica that hangs but keeps running is only ejected by the router (no periodic readiness
+ * probe after the first); replicas of a previous gateway process are not re-adopted on start.
  */
 public final class Reconciler {
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
@@ -40,8 +40,15 @@ public final class Reconciler {
         this.readyTimeout = readyTimeout;
     }
 
-    /** One model's replicas as the reconciler tracks them. */
-    public record Status(int desired, int ready, int starting, Optional<String> lastError) {
+    /**
+     * One model's replicas as the reconciler tracks them.
+     *
+     * @param lastError why the last replica failed to start or get ready; cleared when one gets ready
+     * @param exits     how many ready replicas have exited (and were replaced) so far
+     * @param lastExit  how the last of them ended
+     */
+    public record Status(int desired, int ready, int starting, Optional<String> lastError, int exits,
+                         Optional<String> lastExit) {
     }
 
     private static final class Model {
@@ -49,6 +56,8 @@ public final class Reconciler {
         int desired;
         final List<Tracked> replicas = new ArrayList<>();
         String lastError;
+        int exits;
+        String lastExit;
     }
 
     private static final class Tracked {
@@ -103,6 +112,41 @@ public final class Reconciler {
         }
     }
 
+    /**
+     * Takes replicas whose process has exited out of the router and the count, so that the next
+     * {@link #reconcile} replaces them; the reason is kept as the model's last error.
+     */
+    public void removeExited() {
+        List<Tracked> ready = new ArrayList<>();
+        synchronized (this) {
+            for (Model m : models.values()) {
+                for (Tracked t : m.replicas) {
+                    if (t.ready && !t.stopping) {
+                        ready.add(t);
+                    }
+                }
+            }
+        }
+        for (Tracked t : ready) {
+            Optional<String> why = runtime.exited(t.replica);
+            if (why.isPresent()) {
+                synchronized (this) {
+                    for (Map.Entry<String, Model> e : models.entrySet()) {
+                        Model m = e.getValue();
+                        if (m.replicas.contains(t) && !t.stopping) {
+                            LOG.warnf("replica %s of model '%s' %s", t.name, e.getKey(), why.get());
+                            m.lastExit = "replica " + t.name + " " + why.get();
+                            m.exits++;
+                            t.stopping = true;
+                            publish(e.getKey(), m);
+                            stop(m, t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     public synchronized int ready(String model) {
         Model m = models.get(model);
         return m == null ? 0 : (int) m.replicas.stream().filter(t -> t.ready && !t.stopping).count();
@@ -124,7 +168,8 @@ public final class Reconciler {
                 }
             }
         }
-        return Optional.of(new Status(m.desired, ready, starting, Optional.ofNullable(m.lastError)));
+        return Optional.of(new Status(m.desired, ready, starting, Optional.ofNullable(m.lastError), m.exits,
+                Optional.ofNullable(m.lastExit)));
     }
 
     /** Stops every replica this reconciler started (gateway shutdown). */

@@ -2,6 +2,7 @@ package io.modelgate.gateway.deploy;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.Optional;
 
 /** Starts and stops replicas of a deployment: the reconciler's seam to the container runtime. */
 public interface ReplicaRuntime {
@@ -13,6 +14,9 @@ public interface ReplicaRuntime {
 
     /** Whether the replica answers its readiness probe now. */
     boolean ready(Replica replica);
+
+    /** Why the replica's process is gone (exit code, OOM kill), or empty while it runs or when that is unknown. */
+    Optional<String> exited(Replica replica);
 
     /**
      * A started replica.

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +44,13 @@ class ReconcilerTest {
         public boolean ready(Replica replica) {
             return !neverReady && running.contains(replica.name());
         }
+
+        @Override
+        public Optional<String> exited(Replica replica) {
+            return crashed.contains(replica.name()) ? Optional.of("exited with exit code 137") : Optional.empty();
+        }
+
+        final Set<String> crashed = ConcurrentHashMap.newKeySet();
     }
 
     private final FakeRuntime runtime = new FakeRuntime();
@@ -105,5 +113,24 @@ class ReconcilerTest {
         assertThat(r.status("m").orElseThrow().lastError().orElseThrow()).contains("was not ready (/ready) within");
         eventually("stopped", runtime.running::isEmpty);
         assertThat(router.stats("m").orElseThrow().endpoints()).isZero();
+    }
+
+    @Test
+    void replaces_a_replica_whose_process_exited() throws Exception {
+        Reconciler r = new Reconciler(runtime, router, executor, Duration.ofSeconds(5));
+        r.scale(spec("m"), 2);
+        eventually("two ready", () -> r.ready("m") == 2);
+        String victim = runtime.running.iterator().next();
+        runtime.crashed.add(victim);
+
+        r.removeExited();
+        assertThat(router.stats("m").orElseThrow().endpoints()).as("out of the router at once").isEqualTo(1);
+        assertThat(r.status("m").orElseThrow().lastExit()).hasValue("replica " + victim + " exited with exit code 137");
+        assertThat(r.status("m").orElseThrow().exits()).isEqualTo(1);
+        eventually("the exited one removed", () -> !runtime.running.contains(victim));
+
+        r.scale(spec("m"), 2);
+        eventually("replaced", () -> r.ready("m") == 2 && runtime.running.size() == 2);
+        assertThat(runtime.running).doesNotContain(victim);
     }
 }
