@@ -120,7 +120,9 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
             r.reconcile(all, desired);
             for (String model : specs.keySet()) {
                 if (watched.add(model)) {
-                    metrics.watchReplicas(model, autoscaler::desired, r::ready);
+                    metrics.watch(model, autoscaler::desired, r::ready,
+                            m -> router.stats(m).map(Router.PoolStats::inFlight).orElse(0),
+                            m -> router.stats(m).map(Router.PoolStats::waiting).orElse(0));
                 }
             }
             for (String model : Set.copyOf(watched)) {

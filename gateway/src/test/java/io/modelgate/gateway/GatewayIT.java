@@ -86,7 +86,8 @@ class GatewayIT {
 
             String metrics = given().get("/q/metrics").asString();
             assertThat(metrics).contains("modelgate_requests_total{model=\"iris\",outcome=\"served\"}")
-                    .contains("modelgate_replicas_ready{model=\"iris\"} 1.0");
+                    .contains("modelgate_replicas_ready{model=\"iris\"} 1.0")
+                    .contains("modelgate_requests_inflight{model=\"iris\"} 0.0");
 
             // a replica that dies is taken out and replaced (desired stays 1 within the scale-to-zero grace)
             Containers containers = Containers.open(home);

@@ -45,27 +45,29 @@ public class InferenceResource {
     @Operation(summary = "Run inference on a deployed model (KServe V2)")
     public Response infer(@PathParam("name") String name, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
                           byte[] body) throws InterruptedException {
+        long start = System.nanoTime();
         RouteResult<HttpResponse<byte[]>> result = router.route(name, endpoint -> send(endpoint, contentType, body));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
         if (result instanceof RouteResult.Served<HttpResponse<byte[]>> served) {
-            metrics.request(name, Outcome.SERVED);
+            metrics.request(name, Outcome.SERVED, took);
             HttpResponse<byte[]> answer = served.value();
             return Response.status(answer.statusCode()).entity(answer.body())
                     .type(answer.headers().firstValue("content-type").orElse(MediaType.APPLICATION_JSON)).build();
         }
         if (result instanceof RouteResult.Overloaded<?> o) {
-            metrics.request(name, Outcome.OVERLOADED);
+            metrics.request(name, Outcome.OVERLOADED, took);
             return Problem.of(503, "Overloaded", o.reason()).retryAfter(o.retryAfter()).toResponse();
         }
         if (result instanceof RouteResult.NoReplicas<?> n) {
-            metrics.request(name, Outcome.NO_REPLICAS);
+            metrics.request(name, Outcome.NO_REPLICAS, took);
             return Problem.of(503, "No ready replica", n.reason()).retryAfter(n.retryAfter()).toResponse();
         }
         if (result instanceof RouteResult.Unreachable<?> u) {
-            metrics.request(name, Outcome.UNREACHABLE);
+            metrics.request(name, Outcome.UNREACHABLE, took);
             return Problem.of(502, "Replicas unreachable", u.reason()).toResponse();
         }
         if (result instanceof RouteResult.Failed<?> f) {
-            metrics.request(name, Outcome.FAILED);
+            metrics.request(name, Outcome.FAILED, took);
             return Problem.of(502, "Replica failed", f.reason()).toResponse();
         }
         return Problem.of(404, "Not deployed", "no model '" + name + "' is deployed (GET /models lists them)")

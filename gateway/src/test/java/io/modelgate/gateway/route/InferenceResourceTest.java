@@ -81,7 +81,8 @@ class InferenceResourceTest {
         given().contentType(ContentType.JSON).body("{\"inputs\":[]}").when().post("/v2/models/echo/infer")
                 .then().statusCode(200).body("model_name", equalTo("echo")).body("got.inputs.size()", equalTo(0));
         given().when().get("/q/metrics").then().statusCode(200)
-                .body(containsString("modelgate_requests_total{model=\"echo\",outcome=\"served\"}"));
+                .body(containsString("modelgate_requests_total{model=\"echo\",outcome=\"served\"}"))
+                .body(containsString("modelgate_request_duration_seconds_bucket{model=\"echo\""));
     }
 
     @Test
