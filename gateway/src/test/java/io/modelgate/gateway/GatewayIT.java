@@ -117,6 +117,64 @@ class GatewayIT {
         assertThat(irisReplicas(containers)).as("replicas removed after DELETE").isEmpty();
     }
 
+    @Test
+    void scales_out_under_load_and_back_in_when_it_stops() throws Exception {
+        // a deployment name other than the image's model name: the gateway maps /v2/models/flower to the replica's iris
+        given().header("Authorization", "Bearer test-token").contentType(ContentType.JSON)
+                .body("{\"name\":\"flower\",\"image\":\"iris:1\",\"minReplicas\":1,\"maxReplicas\":2,"
+                        + "\"containerConcurrency\":1,\"autoscaling\":{\"stableWindow\":\"6s\"}}")
+                .when().post("/models").then().statusCode(202);
+        try {
+            assertThat(awaitReady("flower", 1, 60)).isEqualTo(1);
+            String request = Files.readString(IRIS.resolve("request.json"));
+            java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.atomic.AtomicInteger> statuses =
+                    new java.util.concurrent.ConcurrentHashMap<>();
+            List<Thread> clients = new java.util.ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                Thread t = new Thread(() -> {
+                    while (loading.get()) {
+                        int status = given().contentType(ContentType.JSON).body(request)
+                                .post("/v2/models/flower/infer").statusCode();
+                        statuses.computeIfAbsent(status, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                    }
+                });
+                t.start();
+                clients.add(t);
+            }
+            int readyUnderLoad;
+            try {
+                readyUnderLoad = awaitReady("flower", 2, 60);
+            } finally {
+                loading.set(false);
+                for (Thread t : clients) {
+                    t.join(30_000);
+                }
+            }
+            System.out.println("flower under load: " + statuses);
+            assertThat(readyUnderLoad).as("replicas under 4 concurrent clients at containerConcurrency 1").isEqualTo(2);
+            assertThat(statuses.keySet()).as("every request answered 200").containsOnly(200);
+            assertThat(awaitReady("flower", 1, 60)).as("back to minReplicas once the load stops").isEqualTo(1);
+        } finally {
+            given().header("Authorization", "Bearer test-token").when().delete("/models/flower").then().statusCode(204);
+        }
+    }
+
+    /** Polls GET /models/{name} until readyReplicas is {@code want}; returns the last count seen. */
+    private static int awaitReady(String model, int want, int seconds) throws InterruptedException {
+        int ready = -1;
+        for (int i = 0; i < seconds * 10; i++) {
+            Integer r = given().header("Authorization", "Bearer test-token").get("/models/" + model).jsonPath()
+                    .get("status.readyReplicas");
+            ready = r == null ? -1 : r;
+            if (ready == want) {
+                return ready;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        return ready;
+    }
+
     private static List<String> irisRunning(Containers containers) throws Exception {
         return containers.list(false).stream().filter(ContainerInfo::running).map(ContainerInfo::name)
                 .filter(n -> n.startsWith("iris-")).toList();
