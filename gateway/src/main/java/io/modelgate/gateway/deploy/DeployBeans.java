@@ -1,0 +1,39 @@
+package io.modelgate.gateway.deploy;
+
+import io.modelgate.gateway.ReplicaRuntimeFactory;
+import io.modelgate.packager.store.ImageStore;
+import io.modelgate.runtime.container.Containers;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.nio.file.Path;
+import java.time.Clock;
+
+/** Wires the deployment store and the image store under the gateway's home (config modelgate.home). */
+public class DeployBeans {
+    @Produces
+    @Singleton
+    DeploymentStore deploymentStore(@ConfigProperty(name = "modelgate.home") Path home) {
+        return DeploymentStore.open(home);
+    }
+
+    @Produces
+    @Singleton
+    ImageLookup imageLookup(@ConfigProperty(name = "modelgate.home") Path home) {
+        ImageStore images = ImageStore.open(home);
+        return image -> images.find(image).isPresent();
+    }
+
+    @Produces
+    @Singleton
+    ReplicaRuntimeFactory replicaRuntimes(@ConfigProperty(name = "modelgate.home") Path home) {
+        return () -> new NativeReplicaRuntime(Containers.open(home));
+    }
+
+    @Produces
+    @Singleton
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+}

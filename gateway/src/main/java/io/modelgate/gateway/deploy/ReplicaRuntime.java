@@ -1,0 +1,29 @@
+package io.modelgate.gateway.deploy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Optional;
+
+/** Starts and stops replicas of a deployment: the reconciler's seam to the container runtime. */
+public interface ReplicaRuntime {
+    /** Starts one replica and returns once its process runs (not yet ready). */
+    Replica start(DeploymentSpec spec, String replicaName) throws IOException;
+
+    /** Stops and removes a replica; a replica already gone is not an error. */
+    void stop(Replica replica) throws IOException, InterruptedException;
+
+    /** Whether the replica answers its readiness probe now. */
+    boolean ready(Replica replica);
+
+    /** Why the replica's process is gone (exit code, OOM kill), or empty while it runs or when that is unknown. */
+    Optional<String> exited(Replica replica);
+
+    /**
+     * A started replica.
+     *
+     * @param base      where it listens, e.g. http://10.89.0.7:8080
+     * @param modelName the model name its server answers to under /v2/models/
+     */
+    record Replica(String id, String name, URI base, String healthPath, String modelName) {
+    }
+}

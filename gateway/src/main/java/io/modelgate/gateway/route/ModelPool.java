@@ -1,0 +1,281 @@
+package io.modelgate.gateway.route;
+
+import io.modelgate.gateway.scale.LoadSample;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/** One model's replicas, their in-flight counts and its wait queue; every field is guarded by {@link #lock}. */
+final class ModelPool {
+    /** Waiters re-check at least this often, so that a replica whose ejection ran out is seen without a signal. */
+    private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final String model;
+    private final Clock clock;
+    private final Router.Ejection ejection;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Map<String, Replica> replicas = new LinkedHashMap<>();
+    private final ConcurrencyRecorder recorder;
+    private RoutingPolicy policy;
+    private int inFlight;
+    private int waiting;
+    private boolean closed;
+
+    ModelPool(String model, RoutingPolicy policy, Clock clock, Router.Ejection ejection) {
+        this.model = model;
+        this.policy = policy;
+        this.clock = clock;
+        this.ejection = ejection;
+        this.recorder = new ConcurrencyRecorder(clock.instant(), Router.RETAINED_SECONDS);
+    }
+
+    private static final class Replica {
+        final Endpoint endpoint;
+        int inFlight;
+        int connectFailures;
+        Instant ejectedUntil;
+
+        Replica(Endpoint endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        boolean ejectedAt(Instant now) {
+            return ejectedUntil != null && now.isBefore(ejectedUntil);
+        }
+    }
+
+    private enum Outcome { ANSWERED, NOT_REACHED, BROKE }
+
+    /** Either a replica to call (its in-flight count already taken) or the answer to give without calling. */
+    private record Slot<T>(Replica replica, RouteResult<T> refusal) {
+    }
+
+    void policy(RoutingPolicy policy) {
+        lock.lock();
+        try {
+            this.policy = policy;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void endpoints(List<Endpoint> endpoints) {
+        lock.lock();
+        try {
+            Map<String, Replica> next = new LinkedHashMap<>();
+            for (Endpoint e : endpoints) {
+                Replica known = replicas.get(e.id());
+                next.put(e.id(), known != null && known.endpoint.equals(e) ? known : new Replica(e));
+            }
+            replicas.clear();
+            replicas.putAll(next);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    <T> RouteResult<T> route(ReplicaCall<T> call, Consumer<String> coldStart) throws InterruptedException {
+        Set<String> tried = new HashSet<>();
+        IOException lastConnectFailure = null;
+        while (true) {
+            Slot<T> slot = acquire(tried, lastConnectFailure, coldStart);
+            if (slot.refusal() != null) {
+                return slot.refusal();
+            }
+            Replica r = slot.replica();
+            Outcome outcome = Outcome.BROKE;
+            try {
+                T value = call.call(r.endpoint);
+                outcome = Outcome.ANSWERED;
+                return new RouteResult.Served<>(value, r.endpoint);
+            } catch (ReplicaCall.NotReachedException e) {
+                // never reached the replica: safe to try another one
+                outcome = Outcome.NOT_REACHED;
+                tried.add(r.endpoint.id());
+                lastConnectFailure = e;
+            } catch (IOException | RuntimeException e) {
+                return new RouteResult.Failed<>("replica " + r.endpoint.id() + " of model '" + model
+                        + "' failed while answering: " + e.getMessage(), e);
+            } finally {
+                release(r, outcome);
+            }
+        }
+    }
+
+    private <T> Slot<T> acquire(Set<String> tried, IOException lastConnectFailure, Consumer<String> coldStart)
+            throws InterruptedException {
+        boolean queued = false;
+        boolean announcedColdStart = false;
+        long deadline = 0;
+        lock.lockInterruptibly();
+        try {
+            while (true) {
+                if (closed) {
+                    return refuse(new RouteResult.NoReplicas<>("model '" + model + "' was removed", Duration.ZERO));
+                }
+                Instant now = clock.instant();
+                List<Replica> eligible = new ArrayList<>();
+                for (Replica r : replicas.values()) {
+                    if (!r.ejectedAt(now) && !tried.contains(r.endpoint.id())) {
+                        eligible.add(r);
+                    }
+                }
+                if (eligible.isEmpty() && !tried.isEmpty()) {
+                    return refuse(new RouteResult.Unreachable<>("no replica of model '" + model + "' accepted the "
+                            + "connection (tried " + tried.size() + "): " + lastConnectFailure.getMessage(), lastConnectFailure));
+                }
+                Replica chosen = pickFree(eligible);
+                if (chosen != null) {
+                    chosen.inFlight++;
+                    inFlight++;
+                    if (queued) {
+                        waiting--;
+                        queued = false;
+                    }
+                    recorder.set(now, inFlight + waiting);
+                    return new Slot<>(chosen, null);
+                }
+                if (!queued) {
+                    if (waiting >= policy.queueLimit()) {
+                        return refuse(new RouteResult.Overloaded<>("model '" + model + "' is at capacity: "
+                                + inFlight + " in flight, " + waiting + " waiting (queue limit " + policy.queueLimit()
+                                + "); retry later", Duration.ofSeconds(1)));
+                    }
+                    waiting++;
+                    queued = true;
+                    recorder.set(now, inFlight + waiting);
+                    deadline = System.nanoTime() + (eligible.isEmpty() ? policy.coldStartTimeout() : policy.queueTimeout()).toNanos();
+                }
+                if (eligible.isEmpty() && !announcedColdStart) {
+                    announcedColdStart = true;
+                    coldStart.accept(model); // must not block: it only nudges the autoscaler
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    if (eligible.isEmpty()) {
+                        return refuse(new RouteResult.NoReplicas<>("model '" + model + "' has no ready replica after "
+                                + seconds(policy.coldStartTimeout()) + " (scaling from zero or all replicas failing); "
+                                + "retry later", Duration.ofSeconds(5)));
+                    }
+                    return refuse(new RouteResult.Overloaded<>("model '" + model + "': no replica became free within "
+                            + seconds(policy.queueTimeout()) + " (" + inFlight + " in flight, " + waiting + " waiting); "
+                            + "retry later", Duration.ofSeconds(1)));
+                }
+                changed.awaitNanos(Math.min(left, RECHECK_NANOS));
+            }
+        } finally {
+            if (queued) {
+                waiting--;
+                recorder.set(clock.instant(), inFlight + waiting);
+            }
+            lock.unlock();
+        }
+    }
+
+    private static <T> Slot<T> refuse(RouteResult<T> result) {
+        return new Slot<>(null, result);
+    }
+
+    /** Power of two choices among the replicas under their limit: two at random, the one with fewer in flight. */
+    private Replica pickFree(List<Replica> eligible) {
+        int limit = policy.containerConcurrency();
+        List<Replica> free = new ArrayList<>(eligible.size());
+        for (Replica r : eligible) {
+            if (limit == 0 || r.inFlight < limit) {
+                free.add(r);
+            }
+        }
+        if (free.isEmpty()) {
+            return null;
+        }
+        if (free.size() == 1) {
+            return free.get(0);
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int a = random.nextInt(free.size());
+        int b = random.nextInt(free.size() - 1);
+        if (b >= a) {
+            b++;
+        }
+        Replica first = free.get(a);
+        Replica second = free.get(b);
+        return second.inFlight < first.inFlight ? second : first;
+    }
+
+    private void release(Replica r, Outcome outcome) {
+        lock.lock();
+        try {
+            r.inFlight--;
+            inFlight--;
+            Instant now = clock.instant();
+            if (outcome == Outcome.NOT_REACHED) {
+                r.connectFailures++;
+                if (r.connectFailures >= ejection.consecutiveFailures()) {
+                    r.ejectedUntil = now.plus(ejection.duration());
+                }
+            } else {
+                r.connectFailures = 0;
+                r.ejectedUntil = null;
+            }
+            recorder.set(now, inFlight + waiting);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    List<LoadSample> samples() {
+        lock.lock();
+        try {
+            return recorder.samples(clock.instant());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Router.PoolStats stats() {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            int eligible = 0;
+            for (Replica r : replicas.values()) {
+                if (!r.ejectedAt(now)) {
+                    eligible++;
+                }
+            }
+            return new Router.PoolStats(replicas.size(), eligible, inFlight, waiting);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

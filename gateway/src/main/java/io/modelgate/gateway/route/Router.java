@@ -1,0 +1,109 @@
+package io.modelgate.gateway.route;
+
+import io.modelgate.gateway.scale.LoadSample;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+
+/**
+ * Routes calls for a model to its ready replicas: power-of-two-choices on in-flight count, a per-replica concurrency
+ * limit with a bounded wait queue, a bounded wait while the model scales from zero, and ejection of replicas that
+ * refuse connections. Records the concurrency samples the autoscaler decides on. Thread-safe.
+ */
+public final class Router {
+    /** Samples kept per model: enough for the longest stable window the API accepts. */
+    public static final int RETAINED_SECONDS = 600;
+
+    private final Clock clock;
+    private final Ejection ejection;
+    private final Consumer<String> coldStart;
+    private final ConcurrentMap<String, ModelPool> pools = new ConcurrentHashMap<>();
+
+    /**
+     * @param coldStart called with the model's name when a request arrives while it has no ready replica, so the
+     *                  autoscaler can act before its next tick
+     */
+    public Router(Clock clock, Ejection ejection, Consumer<String> coldStart) {
+        this.clock = clock;
+        this.ejection = ejection;
+        this.coldStart = coldStart;
+    }
+
+    public Router(Clock clock) {
+        this(clock, Ejection.DEFAULT, model -> { });
+    }
+
+    /** Starts routing for a model, or changes its policy; its replicas stay. */
+    public void register(String model, RoutingPolicy policy) {
+        pools.compute(model, (name, pool) -> {
+            if (pool == null) {
+                return new ModelPool(name, policy, clock, ejection);
+            }
+            pool.policy(policy);
+            return pool;
+        });
+    }
+
+    /** Stops routing a model: waiting callers are answered NoReplicas, calls in flight finish. */
+    public void unregister(String model) {
+        ModelPool pool = pools.remove(model);
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    /** The replicas that are ready now; ones not listed are no longer chosen (calls in flight to them finish). */
+    public void setEndpoints(String model, List<Endpoint> endpoints) {
+        pool(model).orElseThrow(() -> new IllegalArgumentException("model '" + model + "' is not registered"))
+                .endpoints(endpoints);
+    }
+
+    public <T> RouteResult<T> route(String model, ReplicaCall<T> call) throws InterruptedException {
+        Optional<ModelPool> pool = pool(model);
+        if (pool.isEmpty()) {
+            return new RouteResult.UnknownModel<>(model);
+        }
+        return pool.get().route(call, coldStart);
+    }
+
+    /** Per-second concurrency (in flight + waiting) for the autoscaler, oldest first. */
+    public List<LoadSample> samples(String model) {
+        return pool(model).map(ModelPool::samples).orElse(List.of());
+    }
+
+    public Optional<PoolStats> stats(String model) {
+        return pool(model).map(ModelPool::stats);
+    }
+
+    public Set<String> models() {
+        return Set.copyOf(pools.keySet());
+    }
+
+    private Optional<ModelPool> pool(String model) {
+        return Optional.ofNullable(pools.get(model));
+    }
+
+    /** A snapshot of one model's routing state. */
+    public record PoolStats(int endpoints, int eligible, int inFlight, int waiting) {
+    }
+
+    /**
+     * When a replica is taken out of rotation: after {@code consecutiveFailures} connection failures in a row, for
+     * {@code duration}; then it is probed back with live traffic, and one more failure ejects it again.
+     */
+    public record Ejection(int consecutiveFailures, Duration duration) {
+        public static final Ejection DEFAULT = new Ejection(3, Duration.ofSeconds(10));
+
+        public Ejection {
+            if (consecutiveFailures < 1) {
+                throw new IllegalArgumentException("consecutiveFailures must be at least 1, got " + consecutiveFailures);
+            }
+        }
+    }
+}

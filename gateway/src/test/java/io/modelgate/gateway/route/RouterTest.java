@@ -1,0 +1,266 @@
+package io.modelgate.gateway.route;
+
+import io.modelgate.gateway.scale.LoadSample;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RouterTest {
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final List<String> coldStarts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Router router = new Router(clock, new Router.Ejection(3, Duration.ofSeconds(10)), coldStarts::add);
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+    }
+
+    private static Endpoint ep(String id) {
+        return Endpoint.of(id, URI.create("http://" + id + ":8080"));
+    }
+
+    /** A call that holds its replica until released, remembering where it ran. */
+    private static final class Held implements ReplicaCall<String> {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile String ranOn;
+
+        @Override
+        public String call(Endpoint endpoint) throws InterruptedException {
+            ranOn = endpoint.id();
+            started.countDown();
+            release.await();
+            return "ok from " + endpoint.id();
+        }
+    }
+
+    private Future<RouteResult<String>> submit(String model, ReplicaCall<String> call) {
+        return pool.submit(() -> router.route(model, call));
+    }
+
+    private void awaitWaiting(String model, int n) throws InterruptedException {
+        for (int i = 0; i < 500 && router.stats(model).orElseThrow().waiting() < n; i++) {
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        assertThat(router.stats(model).orElseThrow().waiting()).isEqualTo(n);
+    }
+
+    @Test
+    void picks_the_replica_with_fewer_in_flight() throws Exception {
+        router.register("m", RoutingPolicy.of(0));
+        router.setEndpoints("m", List.of(ep("a"), ep("b")));
+        Held first = new Held();
+        Future<RouteResult<String>> f1 = submit("m", first);
+        assertThat(first.started.await(5, TimeUnit.SECONDS)).isTrue();
+        // with two replicas both are always the two choices, so the idle one must win
+        for (int i = 0; i < 20; i++) {
+            RouteResult<String> r = router.route("m", e -> e.id());
+            assertThat(r).isInstanceOf(RouteResult.Served.class);
+            assertThat(((RouteResult.Served<String>) r).value()).isNotEqualTo(first.ranOn);
+        }
+        first.release.countDown();
+        assertThat(f1.get(5, TimeUnit.SECONDS)).isInstanceOf(RouteResult.Served.class);
+    }
+
+    @Test
+    void queues_at_the_concurrency_limit_and_refuses_when_the_queue_is_full() throws Exception {
+        router.register("m", RoutingPolicy.of(1).withQueue(1, Duration.ofSeconds(10)));
+        router.setEndpoints("m", List.of(ep("a")));
+        Held busy = new Held();
+        Future<RouteResult<String>> f1 = submit("m", busy);
+        assertThat(busy.started.await(5, TimeUnit.SECONDS)).isTrue();
+        Future<RouteResult<String>> queued = submit("m", e -> "queued ran");
+        awaitWaiting("m", 1);
+
+        RouteResult<String> refused = router.route("m", e -> "must not run");
+        assertThat(refused).isInstanceOf(RouteResult.Overloaded.class);
+        RouteResult.Overloaded<String> o = (RouteResult.Overloaded<String>) refused;
+        assertThat(o.reason()).contains("model 'm' is at capacity").contains("queue limit 1");
+        assertThat(o.retryAfter()).isPositive();
+
+        busy.release.countDown();
+        assertThat(f1.get(5, TimeUnit.SECONDS)).isInstanceOf(RouteResult.Served.class);
+        RouteResult<String> later = queued.get(5, TimeUnit.SECONDS);
+        assertThat(later).isEqualTo(new RouteResult.Served<>("queued ran", ep("a")));
+        assertThat(router.stats("m").orElseThrow()).isEqualTo(new Router.PoolStats(1, 1, 0, 0));
+    }
+
+    @Test
+    void a_bounded_queue_wait_ends_in_overloaded() throws Exception {
+        router.register("m", RoutingPolicy.of(1).withQueue(5, Duration.ofMillis(100)));
+        router.setEndpoints("m", List.of(ep("a")));
+        Held busy = new Held();
+        Future<RouteResult<String>> f1 = submit("m", busy);
+        assertThat(busy.started.await(5, TimeUnit.SECONDS)).isTrue();
+        long start = System.nanoTime();
+        RouteResult<String> r = router.route("m", e -> "must not run");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+        assertThat(r).isInstanceOf(RouteResult.Overloaded.class);
+        assertThat(((RouteResult.Overloaded<String>) r).reason()).contains("no replica became free within 100 ms");
+        busy.release.countDown();
+        f1.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void waits_while_the_model_scales_from_zero_and_asks_for_a_replica() throws Exception {
+        router.register("m", RoutingPolicy.of(1).withColdStartTimeout(Duration.ofSeconds(10)));
+        Future<RouteResult<String>> waiting = submit("m", e -> "served by " + e.id());
+        awaitWaiting("m", 1);
+        assertThat(coldStarts).containsExactly("m");
+        router.setEndpoints("m", List.of(ep("a")));
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo(new RouteResult.Served<>("served by a", ep("a")));
+    }
+
+    @Test
+    void gives_up_on_a_cold_start_after_the_bounded_wait() throws Exception {
+        router.register("m", RoutingPolicy.of(1).withColdStartTimeout(Duration.ofMillis(100)));
+        RouteResult<String> r = router.route("m", e -> "must not run");
+        assertThat(r).isInstanceOf(RouteResult.NoReplicas.class);
+        assertThat(((RouteResult.NoReplicas<String>) r).reason()).contains("no ready replica after 100 ms");
+        assertThat(router.stats("m").orElseThrow().waiting()).isZero();
+    }
+
+    @Test
+    void retries_elsewhere_when_a_replica_refuses_connections_then_ejects_it_and_probes_it_back() throws Exception {
+        router.register("m", RoutingPolicy.of(0));
+        router.setEndpoints("m", List.of(ep("bad"), ep("good")));
+        AtomicInteger badCalls = new AtomicInteger();
+        ReplicaCall<String> call = e -> {
+            if (e.id().equals("bad")) {
+                badCalls.incrementAndGet();
+                throw new ReplicaCall.NotReachedException("connect to bad", new ConnectException("refused"));
+            }
+            return "ok";
+        };
+        for (int i = 0; i < 50; i++) {
+            assertThat(router.route("m", call)).isEqualTo(new RouteResult.Served<>("ok", ep("good")));
+        }
+        assertThat(badCalls).hasValue(3);
+        assertThat(router.stats("m").orElseThrow().eligible()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(router.stats("m").orElseThrow().eligible()).isEqualTo(2);
+        // probed back with live traffic: one more failure ejects it again at once
+        for (int i = 0; i < 50; i++) {
+            router.route("m", call);
+        }
+        assertThat(badCalls).hasValue(4);
+        assertThat(router.stats("m").orElseThrow().eligible()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(10));
+        for (int i = 0; i < 50; i++) {
+            assertThat(router.route("m", e -> "healthy again")).isInstanceOf(RouteResult.Served.class);
+        }
+        assertThat(router.stats("m").orElseThrow().eligible()).isEqualTo(2);
+    }
+
+    @Test
+    void reports_unreachable_when_no_replica_accepts_the_connection() throws Exception {
+        router.register("m", RoutingPolicy.of(0));
+        router.setEndpoints("m", List.of(ep("a"), ep("b")));
+        AtomicInteger calls = new AtomicInteger();
+        RouteResult<String> r = router.route("m", e -> {
+            calls.incrementAndGet();
+            throw new ReplicaCall.NotReachedException("connect to " + e.id(), new ConnectException("refused"));
+        });
+        assertThat(r).isInstanceOf(RouteResult.Unreachable.class);
+        assertThat(((RouteResult.Unreachable<String>) r).reason()).contains("tried 2");
+        assertThat(calls).hasValue(2);
+    }
+
+    @Test
+    void does_not_retry_a_call_that_reached_the_replica() throws Exception {
+        router.register("m", RoutingPolicy.of(0));
+        router.setEndpoints("m", List.of(ep("a"), ep("b")));
+        AtomicInteger calls = new AtomicInteger();
+        RouteResult<String> r = router.route("m", e -> {
+            calls.incrementAndGet();
+            throw new IOException("reset while reading the answer");
+        });
+        assertThat(r).isInstanceOf(RouteResult.Failed.class);
+        assertThat(calls).hasValue(1);
+        assertThat(router.stats("m").orElseThrow().inFlight()).isZero();
+    }
+
+    @Test
+    void answers_unknown_model_for_a_model_it_does_not_route() throws Exception {
+        assertThat(router.route("nope", e -> "x")).isEqualTo(new RouteResult.UnknownModel<>("nope"));
+    }
+
+    @Test
+    void records_in_flight_and_waiting_as_concurrency_samples() throws Exception {
+        router.register("m", RoutingPolicy.of(1).withQueue(5, Duration.ofSeconds(10)));
+        router.setEndpoints("m", List.of(ep("a")));
+        Held busy = new Held();
+        Future<RouteResult<String>> f1 = submit("m", busy);
+        assertThat(busy.started.await(5, TimeUnit.SECONDS)).isTrue();
+        Future<RouteResult<String>> queued = submit("m", e -> "x");
+        awaitWaiting("m", 1);
+        clock.advance(Duration.ofSeconds(2));
+        List<LoadSample> samples = router.samples("m");
+        assertThat(samples).extracting(LoadSample::concurrency).containsExactly(2.0, 2.0);
+        busy.release.countDown();
+        f1.get(5, TimeUnit.SECONDS);
+        queued.get(5, TimeUnit.SECONDS);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(router.samples("m")).extracting(LoadSample::concurrency).containsExactly(2.0, 2.0, 0.0);
+    }
+
+    @Test
+    void never_exceeds_the_per_replica_limit_under_contention() throws Exception {
+        router.register("m", new RoutingPolicy(2, 1000, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        router.setEndpoints("m", List.of(ep("a"), ep("b"), ep("c")));
+        Map<String, AtomicInteger> current = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> peak = new ConcurrentHashMap<>();
+        Set<String> violations = ConcurrentHashMap.newKeySet();
+        ReplicaCall<String> call = e -> {
+            int now = current.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet();
+            peak.computeIfAbsent(e.id(), k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+            if (now > 2) {
+                violations.add(e.id() + " had " + now);
+            }
+            Thread.onSpinWait();
+            current.get(e.id()).decrementAndGet();
+            return e.id();
+        };
+        List<Future<Integer>> workers = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            workers.add(pool.submit(() -> {
+                int served = 0;
+                for (int i = 0; i < 300; i++) {
+                    if (router.route("m", call) instanceof RouteResult.Served) {
+                        served++;
+                    }
+                }
+                return served;
+            }));
+        }
+        int served = 0;
+        for (Future<Integer> w : workers) {
+            served += w.get(60, TimeUnit.SECONDS);
+        }
+        assertThat(violations).isEmpty();
+        assertThat(served).isEqualTo(16 * 300);
+        assertThat(peak.keySet()).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(router.stats("m").orElseThrow()).isEqualTo(new Router.PoolStats(3, 3, 0, 0));
+    }
+}
