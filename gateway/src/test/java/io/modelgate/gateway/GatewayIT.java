@@ -43,6 +43,32 @@ class GatewayIT {
 
     static Path home;
 
+    /**
+     * The tests' own bridge and parent cgroups (see the failsafe configuration) go once the replicas are gone, so a
+     * test run leaves no network device or cgroup directory behind.
+     */
+    @org.junit.jupiter.api.AfterAll
+    static void removeTestNetworkAndCgroups() throws Exception {
+        String bridge = System.getProperty("modelgate.bridge");
+        if (bridge != null && !bridge.equals("modelgate0")) {
+            Process p = new ProcessBuilder("ip", "link", "del", "dev", bridge).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor();
+        }
+        String parent = System.getProperty("modelgate.cgroupParent");
+        if (parent != null && !parent.equals("modelgate")) {
+            try (var roots = java.nio.file.Files.list(java.nio.file.Path.of("/sys/fs/cgroup"))) {
+                for (java.nio.file.Path root : roots.toList()) {
+                    try {
+                        java.nio.file.Files.deleteIfExists(root.resolve(parent));
+                    } catch (java.io.IOException stillInUse) {
+                        // a replica is still stopping; nothing more to do here
+                    }
+                }
+            }
+        }
+    }
+
     @BeforeAll
     static void packIris() throws Exception {
         ExternalTools.requireRoot();
