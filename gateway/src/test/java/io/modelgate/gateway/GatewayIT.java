@@ -69,6 +69,55 @@ class GatewayIT {
         }
     }
 
+    /**
+     * Starts Debian's Prometheus on loopback scraping this gateway's /q/metrics every second, and returns the
+     * value its query API gives for {@code query} once it has one (the server is stopped before returning).
+     */
+    static double prometheusQuery(String query) throws Exception {
+        Path prometheus = ExternalTools.require("prometheus", "prometheus");
+        Path dir = Files.createTempDirectory("prometheus");
+        int port;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("prometheus.yml"), "global: {scrape_interval: 1s}\n"
+                + "scrape_configs:\n  - job_name: modelgate\n    metrics_path: /q/metrics\n"
+                + "    static_configs: [{targets: ['127.0.0.1:" + io.restassured.RestAssured.port + "']}]\n");
+        Process server = new ProcessBuilder(prometheus.toString(), "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String url = "http://127.0.0.1:" + port + "/api/v1/query?query="
+                    + java.net.URLEncoder.encode(query, java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = 0; i < 300; i++) {
+                try {
+                    var body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    var result = io.restassured.path.json.JsonPath.from(body).getList("data.result.value");
+                    if (result != null && !result.isEmpty()) {
+                        return Double.parseDouble(String.valueOf(((List<?>) result.get(0)).get(1)));
+                    }
+                } catch (java.io.IOException notYet) {
+                    // Prometheus is still starting
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            throw new AssertionError("Prometheus has no value for " + query + " after 30 s; its log: "
+                    + Files.readString(dir.resolve("log")));
+        } finally {
+            server.destroy();
+            if (!server.waitFor(10, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     @BeforeAll
     static void packIris() throws Exception {
         ExternalTools.requireRoot();
@@ -114,6 +163,8 @@ class GatewayIT {
             assertThat(metrics).contains("modelgate_requests_total{model=\"iris\",outcome=\"served\"}")
                     .contains("modelgate_replicas_ready{model=\"iris\"} 1.0")
                     .contains("modelgate_requests_inflight{model=\"iris\"} 0.0");
+            assertThat(prometheusQuery("modelgate_requests_total{model=\"iris\",outcome=\"served\"}"))
+                    .as("what a real Prometheus scraped from /q/metrics").isGreaterThanOrEqualTo(1.0);
 
             // a replica that dies is taken out and replaced (desired stays 1 within the scale-to-zero grace)
             Containers containers = Containers.open(home);
