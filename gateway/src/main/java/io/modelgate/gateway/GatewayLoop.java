@@ -78,7 +78,14 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
             return;
         }
         ReplicaRuntime runtime = runtimes.create();
-        reconciler = new Reconciler(runtime, router, workers, Duration.ofSeconds(120));
+        Reconciler r = new Reconciler(runtime, router, workers, Duration.ofSeconds(120));
+        try {
+            r.recover(store.list().stream().map(Deployment::spec).toList());
+        } catch (Exception e) {
+            // the gateway still serves; leftover replicas stay until the next start and are named in the log
+            LOG.warnf(e, "could not re-adopt the replicas of an earlier gateway process: %s", e.getMessage());
+        }
+        reconciler = r;
         ticker.scheduleWithFixedDelay(this::tick, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -86,7 +93,7 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
         ticker.shutdownNow();
         Reconciler r = reconciler;
         if (r != null) {
-            // replicas are not re-adopted by the next gateway process yet, so none is left behind
+            // a clean stop leaves nothing running; only a killed gateway leaves replicas, for the next one to adopt
             r.stopAll();
         }
         workers.shutdownNow();

@@ -28,7 +28,7 @@ public class DeployBeans {
     @Produces
     @Singleton
     ReplicaRuntimeFactory replicaRuntimes(@ConfigProperty(name = "modelgate.home") Path home) {
-        return () -> new NativeReplicaRuntime(Containers.open(home));
+        return () -> new NativeReplicaRuntime(Containers.open(home), home.resolve("replicas"));
     }
 
     @Produces

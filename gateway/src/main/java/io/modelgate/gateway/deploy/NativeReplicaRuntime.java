@@ -7,30 +7,59 @@ import io.modelgate.runtime.container.RunRequest;
 import io.modelgate.runtime.process.NetworkMode;
 
 import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
  * Replicas as native containers on the bridge network, reached at the container's own address on the port its image
  * declares (label io.modelgate.server.port), ready when its health path (io.modelgate.server.health) answers 200.
+ *
+ * <p>Each replica's container is named {@code <deployment>-<6 hex digits>} and has a record
+ * {@code <home>/replicas/<container name>.properties} (deployment, image digest, port, health path, model name),
+ * written durably before the container is created and removed after it is: the record is what marks a container as
+ * the gateway's, so that a later gateway process finds it ({@link #leftOver}) and never touches a container someone
+ * started with {@code modelgate run} in the same home.
  */
 final class NativeReplicaRuntime implements ReplicaRuntime {
     static final String PORT_LABEL = "io.modelgate.server.port";
     static final String HEALTH_LABEL = "io.modelgate.server.health";
     static final String TITLE_LABEL = "org.opencontainers.image.title";
 
+    private static final String SUFFIX = ".properties";
+    private static final String TEMP_PREFIX = ".tmp-";
+
     private final Containers containers;
+    private final Path records;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    NativeReplicaRuntime(Containers containers) {
+    NativeReplicaRuntime(Containers containers, Path records) {
         this.containers = containers;
+        this.records = records;
+        try {
+            Files.createDirectories(records);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the replica records at " + records + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -44,6 +73,13 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
         }
         String health = labels.getOrDefault(HEALTH_LABEL, "/v2/health/ready");
         String modelName = labels.getOrDefault(TITLE_LABEL, spec.name());
+        Properties record = new Properties();
+        record.setProperty("deployment", spec.name());
+        record.setProperty("imageDigest", image.digest().toString());
+        record.setProperty("port", port);
+        record.setProperty("health", health);
+        record.setProperty("modelName", modelName);
+        writeRecord(replicaName, record);
         List<String> env = new ArrayList<>();
         spec.env().forEach((k, v) -> env.add(k + "=" + v));
         RunRequest request = RunRequest.of(spec.image()).withName(replicaName).withNetwork(NetworkMode.BRIDGE)
@@ -57,17 +93,23 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
         if (spec.resources().gpus() > 0) {
             request = request.withGpus(String.valueOf(spec.resources().gpus()));
         }
-        ContainerInfo info = containers.run(request);
+        ContainerInfo info;
+        try {
+            info = containers.run(request);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(recordFile(replicaName));
+            throw e;
+        }
         if (info.address() == null) {
             try {
                 containers.remove(info.id(), true);
+                Files.deleteIfExists(recordFile(replicaName));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             throw new IOException("replica " + replicaName + " has no address on the bridge network");
         }
-        URI base = URI.create("http://" + info.address() + ":" + port + "/v2/models/" + modelName + "/");
-        return new Replica(info.id(), replicaName, base, health, modelName);
+        return replica(info, record);
     }
 
     @Override
@@ -76,6 +118,80 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
             containers.remove(replica.id(), true);
         } catch (io.modelgate.runtime.container.ContainerNotFoundException gone) {
             // already removed
+        }
+        Files.deleteIfExists(recordFile(replica.name()));
+    }
+
+    @Override
+    public List<LeftOver> leftOver() throws IOException {
+        Map<String, ContainerInfo> byName = new HashMap<>();
+        for (ContainerInfo c : containers.list(true)) {
+            byName.put(c.name(), c);
+        }
+        List<LeftOver> found = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(records)) {
+            for (Path f : files) {
+                String file = f.getFileName().toString();
+                if (file.startsWith(TEMP_PREFIX) || !file.endsWith(SUFFIX)) {
+                    Files.deleteIfExists(f); // a crash while writing a record
+                    continue;
+                }
+                String name = file.substring(0, file.length() - SUFFIX.length());
+                ContainerInfo info = byName.get(name);
+                if (info == null) {
+                    Files.deleteIfExists(f); // a crash between writing the record and creating the container
+                    continue;
+                }
+                Properties record = new Properties();
+                record.load(new StringReader(Files.readString(f)));
+                found.add(new LeftOver(replica(info, record), record.getProperty("deployment"), info.imageDigest(),
+                        info.running() && info.address() != null));
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public Optional<String> imageDigest(DeploymentSpec spec) {
+        try {
+            return Optional.of(containers.store().resolve(spec.image()).digest().toString());
+        } catch (IOException | RuntimeException notThere) {
+            return Optional.empty();
+        }
+    }
+
+    private static Replica replica(ContainerInfo info, Properties record) {
+        String modelName = record.getProperty("modelName");
+        String health = record.getProperty("health");
+        URI base = URI.create("http://" + (info.address() == null ? "0.0.0.0" : info.address()) + ":"
+                + record.getProperty("port") + "/v2/models/" + modelName + "/");
+        return new Replica(info.id(), info.name(), base, health, modelName);
+    }
+
+    private Path recordFile(String replicaName) {
+        return records.resolve(replicaName + SUFFIX);
+    }
+
+    /** Temp file, fsync, rename, fsync of the directory: the record is on disk before the container exists. */
+    private void writeRecord(String replicaName, Properties record) throws IOException {
+        StringWriter text = new StringWriter();
+        record.store(text, null);
+        Path temp = records.resolve(TEMP_PREFIX + replicaName + SUFFIX);
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            Files.move(temp, recordFile(replicaName), StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel dir = FileChannel.open(records, StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 

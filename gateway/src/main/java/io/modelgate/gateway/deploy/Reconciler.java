@@ -4,6 +4,7 @@ import io.modelgate.gateway.route.Endpoint;
 import io.modelgate.gateway.route.Router;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +21,11 @@ import java.util.concurrent.TimeUnit;
  * only then hands them to the router; takes extra ones out of the router before stopping them. Blocking work runs on
  * the given executor; the bookkeeping is guarded by {@code this}.
  *
+ * <p>On start, {@link #recover} re-adopts the replicas an earlier gateway process left running (probing them like new
+ * ones) and removes the rest, so that a gateway killed mid-way leaves nothing behind once it is back.
+ *
  * <p>Not done yet: a replica that hangs but keeps running is only ejected by the router (no periodic readiness
- * probe after the first); replicas of a previous gateway process are not re-adopted on start.
+ * probe after the first).
  */
 public final class Reconciler {
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
@@ -69,6 +73,49 @@ public final class Reconciler {
         Tracked(String name) {
             this.name = name;
         }
+    }
+
+    /**
+     * Adopts the running replicas an earlier gateway process left for a deployment that is still stored with the
+     * same image, and removes every other one (see {@link Adoption}). Call once, before the first reconcile.
+     */
+    public void recover(List<DeploymentSpec> specs) throws IOException {
+        Map<String, DeploymentSpec> byName = new HashMap<>();
+        Map<String, String> wanted = new HashMap<>();
+        for (DeploymentSpec s : specs) {
+            byName.put(s.name(), s);
+            runtime.imageDigest(s).ifPresent(d -> wanted.put(s.name(), d));
+        }
+        Adoption.Plan plan = Adoption.plan(wanted, runtime.leftOver());
+        for (Adoption.Removal r : plan.remove()) {
+            LOG.infof("removing replica %s left by an earlier gateway process: it %s", r.replica().replica().name(),
+                    r.why());
+            try {
+                runtime.stop(r.replica().replica());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while removing replica " + r.replica().replica().name(), e);
+            } catch (IOException e) {
+                LOG.warnf("could not remove replica %s: %s", r.replica().replica().name(), e.getMessage());
+            }
+        }
+        for (ReplicaRuntime.LeftOver f : plan.adopt()) {
+            LOG.infof("re-adopting replica %s of model '%s' left by an earlier gateway process",
+                    f.replica().name(), f.deployment());
+            adopt(byName.get(f.deployment()), f.replica());
+        }
+    }
+
+    private synchronized void adopt(DeploymentSpec spec, ReplicaRuntime.Replica replica) {
+        Model m = models.computeIfAbsent(spec.name(), n -> new Model());
+        if (!spec.equals(m.spec)) {
+            router.register(spec.name(), spec.routing());
+            m.spec = spec;
+        }
+        Tracked t = new Tracked(replica.name());
+        t.replica = replica;
+        m.replicas.add(t);
+        executor.execute(() -> probe(m, t, spec, replica));
     }
 
     /** Brings every deployment towards its desired count; deployments no longer listed lose all replicas. */
@@ -223,6 +270,11 @@ public final class Reconciler {
                 return;
             }
         }
+        probe(m, t, spec, replica);
+    }
+
+    /** Probes until ready, then routes to it; stops it when it is not ready in time. */
+    private void probe(Model m, Tracked t, DeploymentSpec spec, ReplicaRuntime.Replica replica) {
         long deadline = System.nanoTime() + readyTimeout.toNanos();
         try {
             while (System.nanoTime() < deadline) {

@@ -2,6 +2,7 @@ package io.modelgate.gateway.deploy;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 
 /** Starts and stops replicas of a deployment: the reconciler's seam to the container runtime. */
@@ -17,6 +18,24 @@ public interface ReplicaRuntime {
 
     /** Why the replica's process is gone (exit code, OOM kill), or empty while it runs or when that is unknown. */
     Optional<String> exited(Replica replica);
+
+    /**
+     * The replicas an earlier gateway process started in this home and left behind (it was killed), running or not;
+     * {@link #stop} removes them.
+     */
+    List<LeftOver> leftOver() throws IOException;
+
+    /** The digest of the image the deployment's replicas would run now; empty when the image is not in the store. */
+    Optional<String> imageDigest(DeploymentSpec spec);
+
+    /**
+     * A replica found at start-up.
+     *
+     * @param deployment  the deployment it was started for
+     * @param imageDigest the digest of the image it runs
+     */
+    record LeftOver(Replica replica, String deployment, String imageDigest, boolean running) {
+    }
 
     /**
      * A started replica.

@@ -51,6 +51,24 @@ class ReconcilerTest {
         }
 
         final Set<String> crashed = ConcurrentHashMap.newKeySet();
+        final List<LeftOver> left = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public List<LeftOver> leftOver() {
+            return left;
+        }
+
+        @Override
+        public Optional<String> imageDigest(DeploymentSpec spec) {
+            return Optional.of("sha256:" + spec.image());
+        }
+
+        /** A replica an earlier gateway process left running. */
+        void leave(String name, String deployment, String image) {
+            running.add(name);
+            left.add(new LeftOver(new Replica(name, name, URI.create("http://" + name + ":8080/v2/models/m/"),
+                    "/ready", "m"), deployment, "sha256:" + image, true));
+        }
     }
 
     private final FakeRuntime runtime = new FakeRuntime();
@@ -132,5 +150,22 @@ class ReconcilerTest {
         r.scale(spec("m"), 2);
         eventually("replaced", () -> r.ready("m") == 2 && runtime.running.size() == 2);
         assertThat(runtime.running).doesNotContain(victim);
+    }
+
+    @Test
+    void recover_adopts_replicas_of_stored_deployments_and_removes_the_rest() throws Exception {
+        runtime.leave("m-aaaaaa", "m", "img:1");
+        runtime.leave("gone-bbbbbb", "gone", "img:1");
+        runtime.leave("m-cccccc", "m", "img:0");
+        Reconciler r = new Reconciler(runtime, router, executor, Duration.ofSeconds(5));
+        r.recover(List.of(spec("m")));
+        assertThat(runtime.running).containsExactly("m-aaaaaa");
+        eventually("the adopted replica is routed", () -> router.stats("m").map(s -> s.endpoints() == 1).orElse(false));
+
+        r.reconcile(List.of(spec("m")), Map.of("m", 1));
+        TimeUnit.MILLISECONDS.sleep(100);
+        assertThat(runtime.running).as("the adopted replica counts; none is started beside it")
+                .containsExactly("m-aaaaaa");
+        assertThat(r.status("m")).hasValueSatisfying(s -> assertThat(s.ready()).isEqualTo(1));
     }
 }
