@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Replicas as native containers on the bridge network, reached at the container's own address on the port its image
@@ -129,24 +131,27 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
             byName.put(c.name(), c);
         }
         List<LeftOver> found = new ArrayList<>();
+        // names first, then act: the loop deletes stale records, and each name is looked at once
+        SortedSet<String> names = new TreeSet<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(records)) {
-            for (Path f : files) {
-                String file = f.getFileName().toString();
-                if (file.startsWith(TEMP_PREFIX) || !file.endsWith(SUFFIX)) {
-                    Files.deleteIfExists(f); // a crash while writing a record
-                    continue;
-                }
-                String name = file.substring(0, file.length() - SUFFIX.length());
-                ContainerInfo info = byName.get(name);
-                if (info == null) {
-                    Files.deleteIfExists(f); // a crash between writing the record and creating the container
-                    continue;
-                }
-                Properties record = new Properties();
-                record.load(new StringReader(Files.readString(f)));
-                found.add(new LeftOver(replica(info, record), record.getProperty("deployment"), info.imageDigest(),
-                        info.running() && info.address() != null));
+            files.forEach(f -> names.add(f.getFileName().toString()));
+        }
+        for (String file : names) {
+            Path f = records.resolve(file);
+            if (file.startsWith(TEMP_PREFIX) || !file.endsWith(SUFFIX)) {
+                Files.deleteIfExists(f); // a crash while writing a record
+                continue;
             }
+            String name = file.substring(0, file.length() - SUFFIX.length());
+            ContainerInfo info = byName.get(name);
+            if (info == null) {
+                Files.deleteIfExists(f); // a crash between writing the record and creating the container
+                continue;
+            }
+            Properties record = new Properties();
+            record.load(new StringReader(Files.readString(f)));
+            found.add(new LeftOver(replica(info, record), record.getProperty("deployment"), info.imageDigest(),
+                    info.running() && info.address() != null));
         }
         return found;
     }

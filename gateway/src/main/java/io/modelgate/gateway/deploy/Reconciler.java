@@ -112,6 +112,9 @@ public final class Reconciler {
             router.register(spec.name(), spec.routing());
             m.spec = spec;
         }
+        if (m.replicas.stream().anyMatch(t -> t.replica != null && t.replica.id().equals(replica.id()))) {
+            return; // tracked already
+        }
         Tracked t = new Tracked(replica.name());
         t.replica = replica;
         m.replicas.add(t);

@@ -168,4 +168,17 @@ class ReconcilerTest {
                 .containsExactly("m-aaaaaa");
         assertThat(r.status("m")).hasValueSatisfying(s -> assertThat(s.ready()).isEqualTo(1));
     }
+
+    @Test
+    void recover_tracks_a_replica_found_twice_once() throws Exception {
+        runtime.leave("m-aaaaaa", "m", "img:1");
+        runtime.leave("m-aaaaaa", "m", "img:1");
+        Reconciler r = new Reconciler(runtime, router, executor, Duration.ofSeconds(5));
+        r.recover(List.of(spec("m")));
+        eventually("the adopted replica is routed", () -> router.stats("m").map(s -> s.endpoints() == 1).orElse(false));
+        r.reconcile(List.of(spec("m")), Map.of("m", 1));
+        TimeUnit.MILLISECONDS.sleep(100);
+        assertThat(runtime.running).as("not stopped as a surplus copy of itself").containsExactly("m-aaaaaa");
+        assertThat(r.status("m")).hasValueSatisfying(s -> assertThat(s.ready() + s.starting()).isEqualTo(1));
+    }
 }
