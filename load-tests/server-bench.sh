@@ -56,20 +56,6 @@ row = [round(r.uniform(-1, 1), 6) for _ in range(256)]
 json.dump({"inputs": [{"name": "input", "shape": [1, 256], "datatype": "FP32", "data": [row]}]}, open(sys.argv[1], "w"))
 PY
 
-cat > "$WORK/post.lua" <<'LUA'
--- POSTs the body in $BODY_FILE on every request and prints one parseable line at the end.
-local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("WRK rps=%.1f p50_ms=%.3f p99_ms=%.3f requests=%d errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.requests, e.connect + e.read + e.write + e.status + e.timeout))
-end
-LUA
 
 start_server() { # MODEL NAME [ENV...]
   local model="$1" name="$2"; shift 2
@@ -90,9 +76,9 @@ stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERV
 declare -A RESULT
 run_wrk() { # KEY URL BODY CONNECTIONS
   local key="$1" url="$2" body="$3" c="$4"
-  BODY_FILE="$body" wrk -t1 -c"$c" -d2s --timeout 5s -s "$WORK/post.lua" "$url" >/dev/null   # warm-up: JIT
+  BODY_FILE="$body" wrk -t1 -c"$c" -d2s --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$url" >/dev/null   # warm-up: JIT
   local line
-  line=$(BODY_FILE="$body" wrk -t1 -c"$c" -d"${DURATION}s" --timeout 5s -s "$WORK/post.lua" "$url" | grep '^WRK ')
+  line=$(BODY_FILE="$body" wrk -t1 -c"$c" -d"${DURATION}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$url" | grep '^WRK ')
   if [[ "$line" != *"errors=0"* ]]; then echo "server-bench: $key had errors: $line" >&2; fi
   RESULT[$key]="$line"
   echo "server-bench: $key: $line" >&2

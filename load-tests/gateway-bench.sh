@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Gateway benchmark: the iris replica reached directly (its own address on the bridge), through the modelgate
+# gateway, and through nginx as a keep-alive reverse proxy to the same replica, in one run, with wrk
+# (keep-alive connections); plus the cold start (first request to a model at zero replicas until its answer).
+# Prints requests/s and p50/p99 for each and the differences. Needs root (the replica is a container);
+# installs wrk and nginx when missing.
+#
+#   load-tests/gateway-bench.sh [--seconds N] [--connections "1 16"]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+DURATION=10
+CONNECTIONS="1 16"
+while (($#)); do
+  case "$1" in
+    --seconds) DURATION="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    *) echo "usage: $0 [--seconds N] [--connections \"1 16\"]" >&2; exit 2 ;;
+  esac
+done
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$tool" >/dev/null
+done
+
+WORK="$(mktemp -d /var/tmp/gateway-bench.XXXXXX)"
+export MODELGATE_HOME="$WORK/home"
+export MODELGATE_TOKEN="bench-$RANDOM$RANDOM"
+GW_PID=""
+NGINX_PID=""
+cleanup() {
+  [[ -n "$NGINX_PID" ]] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+  [[ -n "$GW_PID" ]] && kill -TERM "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
+  for id in $("$ROOT/modelgate" ps -a -q 2>/dev/null); do "$ROOT/modelgate" rm -f "$id" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+"$ROOT/modelgate" pack -q "$ROOT/examples/iris" >/dev/null
+[[ -f "$ROOT/gateway/target/quarkus-app/quarkus-run.jar" ]] || "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" -pl gateway -am package -DskipTests
+GW_PORT=$(free_port)
+QUARKUS_HTTP_PORT=$GW_PORT java -jar "$ROOT/gateway/target/quarkus-app/quarkus-run.jar" >"$WORK/gateway.log" 2>&1 &
+GW_PID=$!
+GW="http://127.0.0.1:$GW_PORT"
+until curl -sf -o /dev/null "$GW/q/openapi"; do kill -0 "$GW_PID" || { cat "$WORK/gateway.log"; exit 1; }; sleep 0.2; done
+auth=(-H "Authorization: Bearer $MODELGATE_TOKEN" -H 'Content-Type: application/json')
+REQ="$ROOT/examples/iris/request.json"
+
+# Cold start: a model at zero replicas; the first request waits for one and is answered.
+curl -sf "${auth[@]}" -X POST "$GW/models" -d '{"name": "cold", "image": "iris:1", "minReplicas": 0, "maxReplicas": 1}' >/dev/null
+sleep 1
+COLD=()
+for i in 1 2 3; do
+  t0=$(date +%s.%N)
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$GW/v2/models/cold/infer" -d @"$REQ")
+  t1=$(date +%s.%N)
+  [[ "$code" == 200 ]] || echo "cold start $i answered $code" >&2
+  COLD+=("$(echo "($t1 - $t0) * 1000 / 1" | bc)")
+  curl -sf "${auth[@]}" -X DELETE "$GW/models/cold" >/dev/null
+  for _ in $(seq 1 100); do [[ -z "$("$ROOT/modelgate" ps -q)" ]] && break; sleep 0.1; done
+  [[ $i -lt 3 ]] && curl -sf "${auth[@]}" -X POST "$GW/models" -d '{"name": "cold", "image": "iris:1", "minReplicas": 0, "maxReplicas": 1}' >/dev/null && sleep 1
+done
+
+# One replica, no concurrency limit: the same replica behind the gateway and behind nginx.
+curl -sf "${auth[@]}" -X POST "$GW/models" -d '{"name": "iris", "image": "iris:1", "minReplicas": 1, "maxReplicas": 1}' >/dev/null
+until [[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$GW/v2/models/iris/infer" -d @"$REQ")" == 200 ]]; do sleep 0.2; done
+REPLICA=$("$ROOT/modelgate" ps | sed -n 's/.*Up at \([0-9.]*\).*/\1/p' | head -1)
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx/logs"
+cat > "$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+error_log $WORK/nginx/logs/error.log;
+pid $WORK/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fcgi; uwsgi_temp_path $WORK/nginx/uwsgi; scgi_temp_path $WORK/nginx/scgi;
+  upstream replica { server $REPLICA:8080; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { proxy_pass http://replica; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
+until curl -sf -o /dev/null -X POST "http://127.0.0.1:$NGINX_PORT/v2/models/iris/infer" -d @"$REQ"; do sleep 0.1; done
+
+declare -A R
+measure() { # NAME URL CONNECTIONS
+  BODY_FILE="$REQ" wrk -t1 -c"$3" -d2s --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" >/dev/null
+  R["$1/$3"]=$(BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${DURATION}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" | grep '^WRK ')
+  echo "gateway-bench: $1/$3: ${R["$1/$3"]}" >&2
+}
+for c in $CONNECTIONS; do
+  measure direct "http://$REPLICA:8080/v2/models/iris/infer" "$c"
+  measure gateway "$GW/v2/models/iris/infer" "$c"
+  measure nginx "http://127.0.0.1:$NGINX_PORT/v2/models/iris/infer" "$c"
+done
+field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${R[$1]}"; }
+
+echo
+echo "gateway benchmark: iris, one replica, ${DURATION}s per run, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica"
+printf '%-8s %5s | %9s %9s %9s %7s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors"
+for c in $CONNECTIONS; do
+  for p in direct gateway nginx; do
+    printf '%-8s %5s | %9.0f %9.3f %9.3f %7s\n' "$p" "$c" "$(field "$p/$c" rps)" "$(field "$p/$c" p50_ms)" "$(field "$p/$c" p99_ms)" "$(field "$p/$c" errors)"
+  done
+  printf '  gateway adds %.3f ms at p50 (nginx %.3f ms); gateway/nginx throughput %.2fx\n' \
+    "$(echo "$(field "gateway/$c" p50_ms) - $(field "direct/$c" p50_ms)" | bc -l)" \
+    "$(echo "$(field "nginx/$c" p50_ms) - $(field "direct/$c" p50_ms)" | bc -l)" \
+    "$(echo "$(field "gateway/$c" rps) / $(field "nginx/$c" rps)" | bc -l)"
+done
+echo "cold start (first request to a model at zero replicas until its answer): ${COLD[*]} ms"
