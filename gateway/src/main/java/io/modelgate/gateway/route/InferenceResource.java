@@ -4,6 +4,7 @@ import io.modelgate.gateway.metrics.GatewayMetrics;
 import io.modelgate.gateway.metrics.GatewayMetrics.Outcome;
 import io.modelgate.gateway.problem.Problem;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -25,7 +26,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code POST /v2/models/{name}/infer} (Open Inference Protocol) proxied through the {@link Router} to a replica
@@ -49,15 +52,31 @@ public class InferenceResource {
 
     private final Router router;
     private final GatewayMetrics metrics;
-    private final HttpClient http;
+    private final Vertx vertx;
+    /** For calls started off the event loop (after a wait on a worker); it hops to its connections' loops. */
+    private final HttpClient shared;
+    /**
+     * One client per event loop thread: a pooled connection lives on the loop that opened it, so a call started on
+     * a loop only ever borrows that loop's connections and its answer needs no hop to another thread.
+     */
+    private final Map<Thread, HttpClient> perLoop = new ConcurrentHashMap<>();
 
     public InferenceResource(Router router, GatewayMetrics metrics, Vertx vertx) {
         this.router = router;
         this.metrics = metrics;
-        this.http = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1)
+        this.vertx = vertx;
+        this.shared = newClient();
+    }
+
+    private HttpClient newClient() {
+        return vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1)
                         .setKeepAlive(true).setKeepAliveTimeout(KEEP_ALIVE_SECONDS).setPipelining(false)
                         .setConnectTimeout(CONNECT_TIMEOUT_MS).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_REPLICA));
+    }
+
+    private HttpClient client() {
+        return Context.isOnEventLoopThread() ? perLoop.computeIfAbsent(Thread.currentThread(), t -> newClient()) : shared;
     }
 
     @POST
@@ -104,7 +123,7 @@ public class InferenceResource {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(target.getHost())
                 .setPort(target.getPort() == -1 ? 80 : target.getPort()).setURI(target.getRawPath())
                 .setIdleTimeout(ANSWER_IDLE_TIMEOUT_MS).putHeader(HttpHeaders.CONTENT_TYPE, contentType);
-        return http.request(options)
+        return client().request(options)
                 .recover(e -> Future.failedFuture(new ReplicaCall.NotReachedException("cannot connect to replica "
                         + endpoint.id() + " at " + endpoint.base() + ": " + e, e)))
                 .compose(request -> request.send(payload))
