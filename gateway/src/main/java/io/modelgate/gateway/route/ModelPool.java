@@ -12,6 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -100,36 +105,99 @@ final class ModelPool {
         }
     }
 
-    <T> RouteResult<T> route(ReplicaCall<T> call, Consumer<String> coldStart) throws InterruptedException {
-        Set<String> tried = new HashSet<>();
-        IOException lastConnectFailure = null;
-        while (true) {
-            Slot<T> slot = acquire(tried, lastConnectFailure, coldStart);
+    /**
+     * Routes one call without blocking the calling thread while a replica is free: the slot is taken at once and
+     * the call's completion releases it. Only when the call has to wait (queue, cold start) is the wait run on
+     * {@code waiter}, which may block. The stage completes after the slot is released.
+     */
+    <T> CompletionStage<RouteResult<T>> route(AsyncReplicaCall<T> call, Consumer<String> coldStart, Executor waiter) {
+        Attempt<T> attempt = new Attempt<>(call, coldStart, waiter);
+        attempt.next();
+        return attempt.result;
+    }
+
+    /** One routed call across its tries; a try runs only after the previous one finished, so fields need no lock. */
+    private final class Attempt<T> {
+        final AsyncReplicaCall<T> call;
+        final Consumer<String> coldStart;
+        final Executor waiter;
+        final Set<String> tried = new HashSet<>();
+        final CompletableFuture<RouteResult<T>> result = new CompletableFuture<>();
+        IOException lastConnectFailure;
+
+        Attempt(AsyncReplicaCall<T> call, Consumer<String> coldStart, Executor waiter) {
+            this.call = call;
+            this.coldStart = coldStart;
+            this.waiter = waiter;
+        }
+
+        void next() {
+            Slot<T> slot;
+            try {
+                slot = acquire(tried, lastConnectFailure, coldStart, false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                result.completeExceptionally(e);
+                return;
+            }
+            if (slot != null) {
+                dispatch(slot);
+                return;
+            }
+            try {
+                waiter.execute(() -> {
+                    try {
+                        dispatch(acquire(tried, lastConnectFailure, coldStart, true));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        result.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                result.complete(new RouteResult.Overloaded<>("model '" + model + "': cannot queue the request ("
+                        + e.getMessage() + "); retry later", Duration.ofSeconds(1)));
+            }
+        }
+
+        private void dispatch(Slot<T> slot) {
             if (slot.refusal() != null) {
-                return slot.refusal();
+                result.complete(slot.refusal());
+                return;
             }
             Replica r = slot.replica();
-            Outcome outcome = Outcome.BROKE;
+            CompletionStage<T> answer;
             try {
-                T value = call.call(r.endpoint);
-                outcome = Outcome.ANSWERED;
-                return new RouteResult.Served<>(value, r.endpoint);
-            } catch (ReplicaCall.NotReachedException e) {
-                // never reached the replica: safe to try another one
-                outcome = Outcome.NOT_REACHED;
-                tried.add(r.endpoint.id());
-                lastConnectFailure = e;
-            } catch (IOException | RuntimeException e) {
-                return new RouteResult.Failed<>("replica " + r.endpoint.id() + " of model '" + model
-                        + "' failed while answering: " + e.getMessage(), e);
-            } finally {
-                release(r, outcome);
+                answer = call.call(r.endpoint);
+            } catch (RuntimeException e) {
+                answer = CompletableFuture.failedFuture(e);
             }
+            answer.whenComplete((value, error) -> {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                if (cause == null) {
+                    release(r, Outcome.ANSWERED);
+                    result.complete(new RouteResult.Served<>(value, r.endpoint));
+                } else if (cause instanceof ReplicaCall.NotReachedException e) {
+                    // never reached the replica: safe to try another one
+                    release(r, Outcome.NOT_REACHED);
+                    tried.add(r.endpoint.id());
+                    lastConnectFailure = e;
+                    next();
+                } else {
+                    release(r, Outcome.BROKE);
+                    result.complete(new RouteResult.Failed<>("replica " + r.endpoint.id() + " of model '" + model
+                            + "' failed while answering: " + cause.getMessage(),
+                            cause instanceof Exception ex ? ex : new IOException(cause)));
+                }
+            });
         }
     }
 
-    private <T> Slot<T> acquire(Set<String> tried, IOException lastConnectFailure, Consumer<String> coldStart)
-            throws InterruptedException {
+    /**
+     * Takes a replica's slot, or the refusal to answer. With {@code mayWait} false it never blocks on the queue and
+     * answers null when the call would have to wait.
+     */
+    private <T> Slot<T> acquire(Set<String> tried, IOException lastConnectFailure, Consumer<String> coldStart,
+                                boolean mayWait) throws InterruptedException {
         boolean queued = false;
         boolean announcedColdStart = false;
         long deadline = 0;
@@ -166,6 +234,9 @@ final class ModelPool {
                         return refuse(new RouteResult.Overloaded<>("model '" + model + "' is at capacity: "
                                 + inFlight + " in flight, " + waiting + " waiting (queue limit " + policy.queueLimit()
                                 + "); retry later", Duration.ofSeconds(1)));
+                    }
+                    if (!mayWait) {
+                        return null;
                     }
                     waiting++;
                     queued = true;

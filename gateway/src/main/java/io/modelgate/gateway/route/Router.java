@@ -2,13 +2,18 @@ package io.modelgate.gateway.route;
 
 import io.modelgate.gateway.scale.LoadSample;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -64,12 +69,39 @@ public final class Router {
                 .endpoints(endpoints);
     }
 
+    /** Routes a blocking call; the calling thread waits for a slot and runs the call. */
     public <T> RouteResult<T> route(String model, ReplicaCall<T> call) throws InterruptedException {
-        Optional<ModelPool> pool = pool(model);
-        if (pool.isEmpty()) {
-            return new RouteResult.UnknownModel<>(model);
+        CompletionStage<RouteResult<T>> routed = route(model, endpoint -> {
+            try {
+                return CompletableFuture.completedFuture(call.call(endpoint));
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return CompletableFuture.failedFuture(e);
+            }
+        }, Runnable::run);
+        try {
+            return routed.toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new IllegalStateException(e.getCause());
         }
-        return pool.get().route(call, coldStart);
+    }
+
+    /**
+     * Routes a non-blocking call: when a replica is free the slot is taken and the call started on the calling
+     * thread (an event loop may call this); a call that must wait (queue, cold start) waits on {@code waiter}.
+     * The stage completes once the replica's slot is released.
+     */
+    public <T> CompletionStage<RouteResult<T>> route(String model, AsyncReplicaCall<T> call, Executor waiter) {
+        ModelPool pool = pools.get(model);
+        if (pool == null) {
+            return CompletableFuture.completedFuture(new RouteResult.UnknownModel<>(model));
+        }
+        return pool.route(call, coldStart, waiter);
     }
 
     /** Per-second concurrency (in flight + waiting) for the autoscaler, oldest first. */

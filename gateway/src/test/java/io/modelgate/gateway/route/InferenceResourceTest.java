@@ -102,6 +102,26 @@ class InferenceResourceTest {
     }
 
     @Test
+    void serves_a_request_that_waited_in_the_queue_once_the_replica_is_free() throws Exception {
+        router.register("echo", RoutingPolicy.of(1).withQueue(1, Duration.ofSeconds(10)));
+        router.setEndpoints("echo", List.of(endpoint()));
+        Future<Integer> held = pool.submit(() -> given().contentType(ContentType.JSON).body("\"hold\"")
+                .post("/v2/models/echo/infer").statusCode());
+        org.assertj.core.api.Assertions.assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        Future<String> queued = pool.submit(() -> given().contentType(ContentType.JSON).body("{\"queued\":1}")
+                .post("/v2/models/echo/infer").then().statusCode(200).extract().asString());
+        for (int i = 0; i < 500 && router.stats("echo").orElseThrow().waiting() < 1; i++) {
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+        org.assertj.core.api.Assertions.assertThat(router.stats("echo").orElseThrow().waiting()).isEqualTo(1);
+        release.countDown();
+        org.assertj.core.api.Assertions.assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+        org.assertj.core.api.Assertions.assertThat(queued.get(10, TimeUnit.SECONDS)).contains("\"queued\":1");
+        org.assertj.core.api.Assertions.assertThat(router.stats("echo").orElseThrow())
+                .isEqualTo(new Router.PoolStats(1, 1, 0, 0));
+    }
+
+    @Test
     void answers_502_when_no_replica_accepts_the_connection() throws IOException {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -263,4 +263,89 @@ class RouterTest {
         assertThat(peak.keySet()).containsExactlyInAnyOrder("a", "b", "c");
         assertThat(router.stats("m").orElseThrow()).isEqualTo(new Router.PoolStats(3, 3, 0, 0));
     }
+
+    /** An executor that records what it was asked to run and runs it on a pool thread. */
+    private final class CountingWaiter implements java.util.concurrent.Executor {
+        final AtomicInteger used = new AtomicInteger();
+
+        @Override
+        public void execute(Runnable task) {
+            used.incrementAndGet();
+            pool.execute(task);
+        }
+    }
+
+    @Test
+    void async_route_takes_a_free_slot_on_the_calling_thread_and_releases_it_when_the_answer_completes() throws Exception {
+        router.register("m", RoutingPolicy.of(1));
+        router.setEndpoints("m", List.of(ep("a")));
+        CountingWaiter waiter = new CountingWaiter();
+        java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = Thread.currentThread();
+        AtomicInteger ranOnCaller = new AtomicInteger();
+        java.util.concurrent.CompletionStage<RouteResult<String>> routed = router.route("m", e -> {
+            if (Thread.currentThread() == caller) {
+                ranOnCaller.incrementAndGet();
+            }
+            return answer;
+        }, waiter);
+        assertThat(ranOnCaller.get()).isEqualTo(1);
+        assertThat(waiter.used.get()).isZero();
+        assertThat(router.stats("m").orElseThrow().inFlight()).isEqualTo(1);
+        answer.complete("done");
+        assertThat(routed.toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(new RouteResult.Served<>("done", ep("a")));
+        assertThat(router.stats("m").orElseThrow()).isEqualTo(new Router.PoolStats(1, 1, 0, 0));
+    }
+
+    @Test
+    void async_route_waits_on_the_waiter_only_when_every_replica_is_at_its_limit() throws Exception {
+        router.register("m", RoutingPolicy.of(1).withQueue(5, Duration.ofSeconds(5)));
+        router.setEndpoints("m", List.of(ep("a")));
+        CountingWaiter waiter = new CountingWaiter();
+        java.util.concurrent.CompletableFuture<String> first = new java.util.concurrent.CompletableFuture<>();
+        var r1 = router.route("m", e -> first, waiter);
+        var r2 = router.route("m", e -> java.util.concurrent.CompletableFuture.completedFuture("second"), waiter);
+        awaitWaiting("m", 1);
+        assertThat(waiter.used.get()).isEqualTo(1);
+        first.complete("first");
+        assertThat(r1.toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(new RouteResult.Served<>("first", ep("a")));
+        assertThat(r2.toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(new RouteResult.Served<>("second", ep("a")));
+        assertThat(router.stats("m").orElseThrow()).isEqualTo(new Router.PoolStats(1, 1, 0, 0));
+    }
+
+    @Test
+    void async_route_answers_overloaded_at_once_when_the_queue_is_full() throws Exception {
+        router.register("m", RoutingPolicy.of(1).withQueue(0, Duration.ofSeconds(5)));
+        router.setEndpoints("m", List.of(ep("a")));
+        CountingWaiter waiter = new CountingWaiter();
+        java.util.concurrent.CompletableFuture<String> first = new java.util.concurrent.CompletableFuture<>();
+        router.route("m", e -> first, waiter);
+        var refused = router.route("m", e -> java.util.concurrent.CompletableFuture.completedFuture("x"), waiter)
+                .toCompletableFuture().getNow(null);
+        assertThat(refused).isInstanceOf(RouteResult.Overloaded.class);
+        assertThat(waiter.used.get()).isZero();
+        first.complete("ok");
+    }
+
+    @Test
+    void async_route_tries_another_replica_when_the_stage_fails_not_reached_and_fails_without_retry_otherwise() throws Exception {
+        router.register("m", RoutingPolicy.of(0));
+        router.setEndpoints("m", List.of(ep("down"), ep("up")));
+        CountingWaiter waiter = new CountingWaiter();
+        for (int i = 0; i < 10; i++) {
+            var r = router.route("m", e -> e.id().equals("down")
+                    ? java.util.concurrent.CompletableFuture.<String>failedFuture(new ReplicaCall.NotReachedException("refused", new ConnectException()))
+                    : java.util.concurrent.CompletableFuture.completedFuture("ok"), waiter).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(r).isEqualTo(new RouteResult.Served<>("ok", ep("up")));
+        }
+        AtomicInteger calls = new AtomicInteger();
+        var broke = router.route("m", e -> {
+            calls.incrementAndGet();
+            return java.util.concurrent.CompletableFuture.<String>failedFuture(new IOException("reset mid-answer"));
+        }, waiter).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(broke).isInstanceOf(RouteResult.Failed.class);
+        assertThat(calls.get()).isEqualTo(1);
+        assertThat(router.stats("m").orElseThrow().inFlight()).isZero();
+        assertThat(waiter.used.get()).isZero();
+    }
 }
