@@ -27,8 +27,8 @@ export MODELGATE_TOKEN="bench-$RANDOM$RANDOM"
 GW_PID=""
 NGINX_PID=""
 cleanup() {
-  [[ -n "$NGINX_PID" ]] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-  [[ -n "$GW_PID" ]] && kill -TERM "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
+  if [[ -n "$NGINX_PID" ]]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
+  if [[ -n "$GW_PID" ]]; then kill -TERM "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; fi
   for id in $("$ROOT/modelgate" ps -a -q 2>/dev/null); do "$ROOT/modelgate" rm -f "$id" >/dev/null 2>&1 || true; done
   rm -rf "$WORK"
 }
@@ -36,12 +36,11 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 "$ROOT/modelgate" pack -q "$ROOT/examples/iris" >/dev/null
-[[ -f "$ROOT/gateway/target/quarkus-app/quarkus-run.jar" ]] || "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" -pl gateway -am package -DskipTests
 GW_PORT=$(free_port)
-QUARKUS_HTTP_PORT=$GW_PORT java -jar "$ROOT/gateway/target/quarkus-app/quarkus-run.jar" >"$WORK/gateway.log" 2>&1 &
+"$ROOT/modelgate" serve --port "$GW_PORT" >"$WORK/gateway.log" 2>&1 &   # builds the gateway first if needed
 GW_PID=$!
 GW="http://127.0.0.1:$GW_PORT"
-until curl -sf -o /dev/null "$GW/q/openapi"; do kill -0 "$GW_PID" || { cat "$WORK/gateway.log"; exit 1; }; sleep 0.2; done
+until curl -sf -o /dev/null "$GW/q/openapi"; do kill -0 "$GW_PID" 2>/dev/null || { cat "$WORK/gateway.log"; exit 1; }; sleep 0.2; done
 auth=(-H "Authorization: Bearer $MODELGATE_TOKEN" -H 'Content-Type: application/json')
 REQ="$ROOT/examples/iris/request.json"
 
