@@ -2,7 +2,6 @@ package io.modelgate.packager.layer;
 
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
-import io.modelgate.packager.image.ImageFormatException;
 import io.modelgate.packager.image.MediaTypes;
 
 import java.io.BufferedInputStream;
@@ -101,11 +100,5 @@ public enum Compression {
         int n = buffered.readNBytes(head, 0, 4);
         buffered.reset();
         return sniff(head, n).decompress(buffered);
-    }
-
-    static void requireKnown(String mediaType) {
-        if (!MediaTypes.LAYERS.contains(mediaType)) {
-            throw new ImageFormatException("unknown layer media type " + mediaType);
-        }
     }
 }

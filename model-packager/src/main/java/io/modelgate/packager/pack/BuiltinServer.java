@@ -46,10 +46,18 @@ final class BuiltinServer {
 
     private final Path cache;
     private final Consumer<String> progress;
+    private final Scanner scanner;
 
-    BuiltinServer(Path cache, Consumer<String> progress) {
+    /** Lists a directory's files as layer entries, with the packer's stat cache (so unchanged files are not read). */
+    @FunctionalInterface
+    interface Scanner {
+        List<ModelFile> scan(Path dir) throws IOException;
+    }
+
+    BuiltinServer(Path cache, Consumer<String> progress, Scanner scanner) {
         this.cache = cache;
         this.progress = progress;
+        this.scanner = scanner;
     }
 
     /** What the server adds to the image: its layers (bottom first), how to start it, and labels. */
@@ -79,8 +87,8 @@ final class BuiltinServer {
 
         List<Packer.LayerPlan> layers = new ArrayList<>();
         layers.add(new Packer.LayerPlan("base: system libraries", "", libs.entries()));
-        layers.add(new Packer.LayerPlan("runtime: java " + jdk.version(), JRE, Packer.scanAll(jre)));
-        List<ModelFile> server = Packer.scanAll(stage);
+        layers.add(new Packer.LayerPlan("runtime: java " + jdk.version(), JRE, scanner.scan(jre)));
+        List<ModelFile> server = scanner.scan(stage);
         layers.add(new Packer.LayerPlan("built-in server libraries", SERVER,
                 server.stream().filter(f -> f.path().startsWith("lib") || f.path().startsWith("native")).toList()));
         layers.add(new Packer.LayerPlan("built-in server", SERVER,

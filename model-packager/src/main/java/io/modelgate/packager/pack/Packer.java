@@ -95,12 +95,7 @@ public final class Packer {
             List<LayerPlan> plans = new ArrayList<>();
             BuiltinServer.Parts server = null;
             if (ModelSpec.Server.ONNX.equals(spec.server().type())) {
-                CURRENT.set(this);
-                try {
-                    server = new BuiltinServer(home.resolve("cache"), progress).prepare(spec, files, dir, options.created());
-                } finally {
-                    CURRENT.remove();
-                }
+                server = new BuiltinServer(home.resolve("cache"), progress, this::scanAll).prepare(spec, files, dir, options.created());
                 plans.addAll(server.layers());
             }
             plans.addAll(plan(spec, files));
@@ -199,12 +194,9 @@ public final class Packer {
     }
 
     /** Every file of a directory, for the layers the built-in server adds (stat-cache digests where known). */
-    static List<ModelFile> scanAll(Path dir) throws IOException {
-        return CURRENT.get().scan(dir, FileSelection.of(List.of(), List.of()));
+    private List<ModelFile> scanAll(Path dir) throws IOException {
+        return scan(dir, FileSelection.of(List.of(), List.of()));
     }
-
-    /** The packer of the pack running on this thread, so the built-in server's scans share its caches. */
-    private static final ThreadLocal<Packer> CURRENT = new ThreadLocal<>();
 
     private static String relative(Path root, Path p) {
         return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
