@@ -149,10 +149,7 @@ class CrashRecoveryIT {
     private void pack() throws Exception {
         StringWriter err = new StringWriter();
         String[] argv = {"--home", home.toString(), "pack", IRIS.toString()};
-        var m = Main.class.getDeclaredMethod("commandLine", PrintWriter.class, PrintWriter.class, String[].class);
-        m.setAccessible(true);
-        int status = ((picocli.CommandLine) m.invoke(null, new PrintWriter(new StringWriter()), new PrintWriter(err),
-                argv)).execute(argv);
+        int status = Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err), argv);
         assertThat(status).as(err.toString()).isZero();
     }
 

@@ -127,9 +127,7 @@ class GatewayIT {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         String[] argv = {"--home", home.toString(), "pack", IRIS.toString()};
-        var m = Main.class.getDeclaredMethod("commandLine", PrintWriter.class, PrintWriter.class, String[].class);
-        m.setAccessible(true);
-        int status = ((picocli.CommandLine) m.invoke(null, new PrintWriter(out), new PrintWriter(err), argv)).execute(argv);
+        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), argv);
         assertThat(status).as(err.toString()).isZero();
     }
 

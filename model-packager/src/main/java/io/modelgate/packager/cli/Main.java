@@ -65,7 +65,12 @@ public final class Main {
 
     /** Runs the CLI and returns its exit status (used by tests too). */
     public static int run(String... args) {
-        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args).execute(args);
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with its output going to {@code out} and {@code err}, for callers that embed it (tests, tools). */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine(out, err, args).execute(args);
     }
 
     /** The command line with every subcommand. */

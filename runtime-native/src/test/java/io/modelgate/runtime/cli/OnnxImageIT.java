@@ -87,14 +87,8 @@ class OnnxImageIT {
         List<String> all = new ArrayList<>(List.of("--home", home.toString()));
         all.addAll(List.of(args));
         String[] argv = all.toArray(String[]::new);
-        try {
-            var m = Main.class.getDeclaredMethod("commandLine", PrintWriter.class, PrintWriter.class, String[].class);
-            m.setAccessible(true);
-            int status = ((picocli.CommandLine) m.invoke(null, new PrintWriter(out), new PrintWriter(err), argv)).execute(argv);
-            return new Run(status, out.toString(), err.toString());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), argv);
+        return new Run(status, out.toString(), err.toString());
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {

@@ -67,19 +67,10 @@ class RuntimeCliIT {
         List<String> all = new ArrayList<>(List.of("--home", home.toString()));
         all.addAll(List.of(args));
         String[] argv = all.toArray(String[]::new);
-        int status = mainCommandLine(new PrintWriter(out), new PrintWriter(err), argv).execute(argv);
+        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), argv);
         return new Run(status, out.toString(), err.toString());
     }
 
-    private static picocli.CommandLine mainCommandLine(PrintWriter out, PrintWriter err, String[] args) {
-        try {
-            var m = Main.class.getDeclaredMethod("commandLine", PrintWriter.class, PrintWriter.class, String[].class);
-            m.setAccessible(true);
-            return (picocli.CommandLine) m.invoke(null, out, err, args);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private JsonNode inspect(String name) throws IOException {
         Run r = cli("inspect", name);
