@@ -2,12 +2,13 @@ package io.modelgate.packager.archive;
 
 import io.modelgate.packager.image.Descriptor;
 import io.modelgate.packager.image.Digest;
-import io.modelgate.packager.image.ImageConfig;
 import io.modelgate.packager.image.ImageConfig.RuntimeConfig;
+import io.modelgate.packager.image.ImageConfig;
 import io.modelgate.packager.image.ImageManifest;
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.image.Json;
 import io.modelgate.packager.image.MediaTypes;
+import io.modelgate.packager.io.Streams;
 import io.modelgate.packager.layer.Compression;
 import io.modelgate.packager.layer.Layer;
 import io.modelgate.packager.layer.Layers;
@@ -90,16 +91,7 @@ final class RootfsImporter {
 
         @Override
         public long skip(long n) throws IOException {
-            byte[] buf = new byte[(int) Math.min(n, 1 << 16)];
-            long done = 0;
-            while (done < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
+            return Streams.skipByReading(this, n);
         }
 
         @Override

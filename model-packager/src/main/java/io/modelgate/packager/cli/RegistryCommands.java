@@ -2,6 +2,7 @@ package io.modelgate.packager.cli;
 
 import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.image.ImageRef;
+import io.modelgate.packager.io.Sizes;
 import io.modelgate.packager.registry.AuthFile;
 import io.modelgate.packager.registry.BlobProgress;
 import io.modelgate.packager.registry.Credentials;

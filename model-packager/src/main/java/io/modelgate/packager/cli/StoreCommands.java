@@ -2,6 +2,7 @@ package io.modelgate.packager.cli;
 
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.image.Json;
+import io.modelgate.packager.io.Sizes;
 import io.modelgate.packager.store.ImageNotFoundException;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.store.StoredImage;

@@ -2,6 +2,7 @@ package io.modelgate.packager.io;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 
 /** Stream helpers shared by the layer, archive and registry code. */
@@ -25,5 +26,22 @@ public final class Streams {
                 out.flush();
             }
         };
+    }
+
+    /**
+     * Skips by reading through {@code in}'s own {@code read}, for streams that must see every byte (hashing,
+     * copying) rather than let the stream below jump over them; returns how many bytes were skipped.
+     */
+    public static long skipByReading(InputStream in, long n) throws IOException {
+        byte[] buf = new byte[(int) Math.max(1, Math.min(n, 1 << 16))];
+        long done = 0;
+        while (done < n) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, n - done));
+            if (r < 0) {
+                break;
+            }
+            done += r;
+        }
+        return done;
     }
 }

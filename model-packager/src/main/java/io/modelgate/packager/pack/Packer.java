@@ -7,6 +7,7 @@ import io.modelgate.packager.image.ImageManifest;
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.image.Json;
 import io.modelgate.packager.image.MediaTypes;
+import io.modelgate.packager.io.Sizes;
 import io.modelgate.packager.layer.Compression;
 import io.modelgate.packager.layer.Layer;
 import io.modelgate.packager.layer.LayerTarWriter;
@@ -264,7 +265,7 @@ public final class Packer {
                 built.add(b);
                 options.progress().accept(String.format("  layer %d/%d %-26s %5d entries  %10s  %s%s", i + 1, plans.size(),
                         b.plan().description().length() > 26 ? b.plan().description().substring(0, 23) + "..." : b.plan().description(),
-                        b.plan().files().size(), human(b.layer().blob().size()), b.layer().blob().digest().shortHex(),
+                        b.plan().files().size(), Sizes.human(b.layer().blob().size()), b.layer().blob().digest().shortHex(),
                         b.cached() ? "  (cached)" : ""));
             }
             return built;
@@ -434,19 +435,5 @@ public final class Packer {
         }
         return Map.of("org.opencontainers.image.base.name", spec.base(),
                 "org.opencontainers.image.base.digest", base.digest().toString());
-    }
-
-    static String human(long bytes) {
-        if (bytes < 1000) {
-            return bytes + " B";
-        }
-        double v = bytes;
-        String[] units = {"kB", "MB", "GB", "TB"};
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -9,6 +9,7 @@ import io.modelgate.packager.image.ImageManifest;
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.image.Json;
 import io.modelgate.packager.image.MediaTypes;
+import io.modelgate.packager.io.Streams;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -526,16 +527,7 @@ public final class ImageStore {
 
         @Override
         public long skip(long n) throws IOException {
-            byte[] buf = new byte[8192];
-            long done = 0;
-            while (done < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
+            return Streams.skipByReading(this, n);
         }
 
         @Override

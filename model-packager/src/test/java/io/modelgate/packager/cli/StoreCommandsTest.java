@@ -5,6 +5,7 @@ import io.modelgate.packager.image.Descriptor;
 import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.image.Json;
+import io.modelgate.packager.io.Sizes;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.store.StoredImage;
 import org.junit.jupiter.api.BeforeEach;

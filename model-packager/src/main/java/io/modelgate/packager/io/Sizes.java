@@ -1,13 +1,13 @@
-package io.modelgate.packager.cli;
+package io.modelgate.packager.io;
 
 import java.util.Locale;
 
 /** Sizes as Docker prints them: decimal units, three significant digits. */
-final class Sizes {
+public final class Sizes {
     private Sizes() {
     }
 
-    static String human(long bytes) {
+    public static String human(long bytes) {
         String[] units = {"B", "kB", "MB", "GB", "TB"};
         double v = bytes;
         int u = 0;
