@@ -284,7 +284,15 @@ public final class Containers {
     public List<ContainerInfo> list(boolean all) throws IOException {
         List<ContainerInfo> out = new ArrayList<>();
         for (ContainerRecord r : records()) {
-            ContainerInfo info = info(r);
+            ContainerInfo info;
+            try {
+                info = info(r);
+            } catch (IOException e) {
+                if (Files.exists(dir.resolve(r.id()))) {
+                    throw e;
+                }
+                continue; // removed while it was read: no longer a container to list
+            }
             if (all || info.running()) {
                 out.add(info);
             }
@@ -469,7 +477,14 @@ public final class Containers {
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(p -> p.getFileName().toString().matches("[a-f0-9]{64}")).toList()) {
                 if (Files.isRegularFile(p.resolve("container.json"))) {
-                    out.add(readRecord(p.getFileName().toString()));
+                    try {
+                        out.add(readRecord(p.getFileName().toString()));
+                    } catch (IOException e) {
+                        if (Files.exists(p)) {
+                            throw e;
+                        }
+                        // removed between listing and reading
+                    }
                 }
             }
         }
