@@ -2,10 +2,12 @@
  * A stand-in for the NVIDIA driver's libnvidia-ml.so.1, for tests on machines without a GPU: the NVML calls
  * modelgate makes, answering for two GPUs with fixed readings. GPU 0 (minor 0) is busy; GPU 1 has minor number 3
  * (NVML's index and /dev/nvidiaN differ) and, like a MIG-partitioned board, reports no utilisation.
- * Built with -DINIT_FAILS, nvmlInit_v2 fails as it does when the kernel module is not loaded.
+ * Built with -DINIT_FAILS, nvmlInit_v2 fails as it does when the kernel module is not loaded; built with
+ * -DLOST_WHEN='"path"', nvmlDeviceGetCount_v2 fails with GPU_IS_LOST while that file exists.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef int nvmlReturn_t;
 typedef struct fake_gpu *nvmlDevice_t;
@@ -35,6 +37,7 @@ static int initialised;
 #define NVML_ERROR_NOT_FOUND 6
 #define NVML_ERROR_INSUFFICIENT_SIZE 7
 #define NVML_ERROR_DRIVER_NOT_LOADED 9
+#define NVML_ERROR_GPU_IS_LOST 15
 
 nvmlReturn_t nvmlInit_v2 (void)
 {
@@ -64,6 +67,7 @@ const char *nvmlErrorString (nvmlReturn_t result)
     case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
     case NVML_ERROR_NOT_FOUND: return "Not Found";
     case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
+    case NVML_ERROR_GPU_IS_LOST: return "GPU is lost";
     default: return "Unknown Error";
     }
 }
@@ -72,6 +76,10 @@ nvmlReturn_t nvmlDeviceGetCount_v2 (unsigned int *count)
 {
   if (!initialised)
     return NVML_ERROR_UNINITIALIZED;
+#ifdef LOST_WHEN
+  if (access (LOST_WHEN, F_OK) == 0)
+    return NVML_ERROR_GPU_IS_LOST;
+#endif
   *count = sizeof gpus / sizeof gpus[0];
   return NVML_SUCCESS;
 }

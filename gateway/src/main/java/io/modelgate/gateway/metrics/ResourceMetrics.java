@@ -66,6 +66,7 @@ public class ResourceMetrics {
     private volatile Supplier<List<RunningReplica>> running = List::of;
     private Function<String, Optional<CgroupUsage>> usage;
     private Optional<Nvml> nvml;
+    private boolean nvmlFailing;
     private ScheduledExecutorService sampler;
 
     @Inject
@@ -184,7 +185,18 @@ public class ResourceMetrics {
         if (nvml.isEmpty()) {
             return;
         }
-        List<GpuSample> samples = nvml.get().sample();
+        List<GpuSample> samples;
+        try {
+            samples = nvml.get().sample();
+            nvmlFailing = false;
+        } catch (NvmlException e) {
+            if (!nvmlFailing) {
+                nvmlFailing = true;
+                LOG.warnf("cannot read the GPUs through NVML, so there are no GPU series until it answers again: %s",
+                        e.getMessage());
+            }
+            samples = List.of(); // no readings: drop the series rather than leave stale values
+        }
         SortedMap<Integer, String> holders = gpuHolders.get();
         Set<Integer> seen = new HashSet<>();
         for (GpuSample s : samples) {

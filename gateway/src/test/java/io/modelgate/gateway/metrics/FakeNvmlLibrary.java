@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,13 +23,20 @@ final class FakeNvmlLibrary {
     }
 
     static Path build(Path dir) throws IOException, InterruptedException {
+        return build(dir, List.of());
+    }
+
+    /** With {@code defines} such as {@code LOST_WHEN="<file>"} (see fake-nvml.c). */
+    static Path build(Path dir, List<String> defines) throws IOException, InterruptedException {
         Assumptions.assumeTrue(Files.isRegularFile(SOURCE), "needs " + SOURCE);
         Files.createDirectories(dir);
         Path library = dir.resolve("libnvidia-ml.so.1");
+        List<String> command = new ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O2", "-o", library.toString()));
+        defines.forEach(d -> command.add("-D" + d));
+        command.add(SOURCE.toString());
         Process gcc;
         try {
-            gcc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-O2", "-o", library.toString(), SOURCE.toString())
-                    .redirectErrorStream(true).start();
+            gcc = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException noGcc) {
             Assumptions.abort("needs gcc to build the stand-in NVML library: " + noGcc.getMessage());
             throw noGcc;

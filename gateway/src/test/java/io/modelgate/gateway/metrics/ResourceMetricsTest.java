@@ -138,4 +138,21 @@ class ResourceMetricsTest {
         assertThat(registry.scrape()).doesNotContain("iris-aaaaaa")
                 .contains("modelgate_gpu_utilization_ratio{gpu=\"0\",model=\"\",replica=\"\",uuid=\"" + uuid0 + "\",} 0.37");
     }
+
+    @Test
+    void drops_the_gpu_series_while_nvml_fails_and_brings_them_back_when_it_answers() throws Exception {
+        Path lost = tmp.resolve("gpu-lost");
+        nvml = Nvml.open(FakeNvmlLibrary.build(tmp.resolve("lib"), List.of("LOST_WHEN=\"" + lost + "\"")).toString());
+        ResourceMetrics metrics = metrics(Optional.of(nvml));
+        metrics.sample();
+        assertThat(registry.scrape()).contains("modelgate_gpu_memory_used_bytes{gpu=\"0\"");
+
+        java.nio.file.Files.createFile(lost); // nvmlDeviceGetCount_v2 now answers GPU_IS_LOST
+        metrics.sample();
+        assertThat(registry.scrape()).doesNotContain("modelgate_gpu_");
+
+        java.nio.file.Files.delete(lost);
+        metrics.sample();
+        assertThat(registry.scrape()).contains("modelgate_gpu_memory_used_bytes{gpu=\"0\"");
+    }
 }

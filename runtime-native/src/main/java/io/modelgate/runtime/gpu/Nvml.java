@@ -48,7 +48,10 @@ public final class Nvml implements AutoCloseable {
         try {
             nvml = Native.load(library, NvmlLibrary.class);
         } catch (UnsatisfiedLinkError e) {
-            throw new NvmlException("cannot load " + library + " (is the NVIDIA driver installed?): " + e.getMessage(), e);
+            // JNA's message goes on to list every place it looked (the whole class path); the linker's reason is enough
+            String[] lines = String.valueOf(e.getMessage()).split("\n");
+            String reason = lines.length > 1 ? lines[1].strip() : lines[0].strip();
+            throw new NvmlException("cannot load " + library + " (is the NVIDIA driver installed?): " + reason, e);
         }
         int rc = nvml.nvmlInit_v2();
         if (rc != NvmlLibrary.NVML_SUCCESS) {

@@ -49,7 +49,8 @@ class NvmlTest {
     void says_the_driver_is_missing_when_the_library_does_not_load() {
         assertThatThrownBy(() -> Nvml.open(tmp.resolve("libnvidia-ml.so.1").toString()))
                 .isInstanceOf(NvmlException.class)
-                .hasMessageStartingWith("cannot load " + tmp.resolve("libnvidia-ml.so.1") + " (is the NVIDIA driver installed?)");
+                .hasMessage("cannot load " + tmp.resolve("libnvidia-ml.so.1") + " (is the NVIDIA driver installed?): "
+                        + tmp.resolve("libnvidia-ml.so.1") + ": cannot open shared object file: No such file or directory");
     }
 
     @Test
