@@ -2,7 +2,9 @@
 # gpu-check.sh: on a machine with an NVIDIA GPU, a JDK 17+, gcc and root, checks that a container gets working GPUs.
 #   1. the host's own `nvidia-smi -L`
 #   2. what modelgate's GPU discovery finds (io.modelgate.runtime.gpu.GpuReport: devices, libraries, driver)
-#   3. `modelgate run --rm --gpus all busybox:latest nvidia-smi -L`, which must list the host's GPUs: PASS or FAIL
+#   3. what the gateway's GPU metrics read through NVML (io.modelgate.runtime.gpu.NvmlReport, JNA over
+#      libnvidia-ml.so.1): as many GPUs as nvidia-smi lists, each with its memory
+#   4. `modelgate run --rm --gpus all busybox:latest nvidia-smi -L`, which must list the host's GPUs: PASS or FAIL
 # Usage: runtime-native/gpu-check.sh     (state goes to a temporary --home, removed at the end)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -36,6 +38,17 @@ case "$report" in
   1) echo "(discovery found no GPU: the run below cannot get one)" ;;
   *) echo "(discovery failed with exit status $report: see the message above)" ;;
 esac
+
+step "GPU metrics through NVML (io.modelgate.runtime.gpu.NvmlReport)"
+nvml=0
+java -cp "runtime-native/target/runtime-native.jar:runtime-native/target/lib/*" \
+  io.modelgate.runtime.gpu.NvmlReport | tee "$WORK/nvml.txt" || nvml=$?
+nvml_gpus="$(grep -c '^GPU [0-9]' "$WORK/nvml.txt" || true)"
+if [[ "$nvml" -ne 0 ]]; then
+  fail "NVML read no GPU (exit status $nvml): the gateway would export no GPU metrics"
+elif [[ "$host_gpus" -gt 0 && "$nvml_gpus" -ne "$host_gpus" ]]; then
+  fail "NVML listed $nvml_gpus GPU(s), nvidia-smi $host_gpus"
+fi
 
 step "base image busybox:latest (static busybox + the glibc files nvidia-smi is linked against)"
 BUSYBOX="${BUSYBOX:-/bin/busybox}"

@@ -8,6 +8,8 @@ import io.modelgate.gateway.deploy.Reconciler;
 import io.modelgate.gateway.deploy.ReplicaRuntime;
 import io.modelgate.gateway.deploy.ReplicaStatus;
 import io.modelgate.gateway.metrics.GatewayMetrics;
+import io.modelgate.gateway.metrics.ResourceMetrics;
+import io.modelgate.gateway.metrics.RunningReplica;
 import io.modelgate.gateway.route.Router;
 import io.modelgate.gateway.scale.Autoscaler;
 import io.modelgate.gateway.scale.ScalingSpec;
@@ -62,7 +64,7 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
         this.metrics = metrics;
         this.enabled = enabled;
         this.tick = tick;
-        this.router = new Router(clock, Router.Ejection.DEFAULT, this::coldStart);
+        this.router = new Router(clock, Router.Ejection.DEFAULT, this::coldStart, metrics);
         this.autoscaler = new Autoscaler(router::samples, model -> reconciler == null ? 0 : reconciler.ready(model));
     }
 
@@ -72,7 +74,7 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
         return router;
     }
 
-    void start(@Observes StartupEvent started, ReplicaRuntimeFactory runtimes) {
+    void start(@Observes StartupEvent started, ReplicaRuntimeFactory runtimes, ResourceMetrics resources) {
         if (!enabled) {
             LOG.info("modelgate.reconciler.enabled=false: deployments are stored but no replica is started");
             return;
@@ -86,6 +88,8 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
             LOG.warnf(e, "could not re-adopt the replicas of an earlier gateway process: %s", e.getMessage());
         }
         reconciler = r;
+        resources.watch(() -> r.running().entrySet().stream().flatMap(e -> e.getValue().stream()
+                .map(replica -> new RunningReplica(e.getKey(), replica.name(), replica.id()))).toList());
         ticker.scheduleWithFixedDelay(this::tick, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -149,11 +153,13 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
         if (r == null) {
             return;
         }
+        long arrived = System.nanoTime();
         // on the ticker thread, so that a tick deciding on older samples cannot undo it between decide and act
         ticker.execute(() -> {
             try {
                 store.get(model).ifPresent(d -> {
                     if (r.ready(model) == 0) {
+                        metrics.coldStartBegan(model, arrived);
                         r.scale(d.spec(), autoscaler.coldStart(model, d.spec().scaling(), clock.instant()));
                     }
                 });

@@ -202,6 +202,14 @@ public final class Reconciler {
         return m == null ? 0 : (int) m.replicas.stream().filter(t -> t.ready && !t.stopping).count();
     }
 
+    /** The replicas whose container was started and is not removed yet (stopping ones too), by deployment name. */
+    public synchronized Map<String, List<ReplicaRuntime.Replica>> running() {
+        Map<String, List<ReplicaRuntime.Replica>> running = new HashMap<>();
+        models.forEach((name, m) -> running.put(name, m.replicas.stream().filter(t -> t.replica != null)
+                .map(t -> t.replica).toList()));
+        return running;
+    }
+
     public synchronized Optional<Status> status(String model) {
         Model m = models.get(model);
         if (m == null) {

@@ -5,8 +5,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.modelgate.gateway.route.Router;
 import jakarta.inject.Singleton;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,14 +16,20 @@ import java.util.function.ToIntFunction;
 
 /**
  * The gateway's meters, scraped at /q/metrics: {@code modelgate.requests{model,outcome}},
- * {@code modelgate.request.duration{model}} (histogram), {@code modelgate.requests.inflight|waiting{model}} and
- * {@code modelgate.replicas.desired|ready{model}}. Tags are only ever deployed model names and a fixed set of
- * outcomes, so a stream of requests for made-up names cannot grow the registry.
+ * {@code modelgate.request.duration{model}} (histogram), {@code modelgate.requests.inflight|waiting{model}},
+ * {@code modelgate.replicas.desired|ready{model}}, {@code modelgate.queue.wait{model}} (histogram),
+ * {@code modelgate.cold.starts{model}} and {@code modelgate.cold.start.duration{model}} (histogram). Tags are only
+ * ever deployed model names and a fixed set of outcomes, so a stream of requests for made-up names cannot grow the
+ * registry. Per-replica CPU and memory and the GPUs are {@link ResourceMetrics}'.
  *
- * <p>Not done yet: queue wait time, cold starts and their duration, per-replica cgroup and GPU meters.
+ * <p>Queue wait: every routed request is recorded once, when it got a replica's slot or was refused, with the time
+ * it waited for a free replica or a cold start, so requests that found a replica free at once count too (near zero);
+ * the histogram then answers "what share of requests waited longer than x". A cold start is counted when a request
+ * finds no ready replica and the gateway starts one, and its duration runs from that request's arrival until the
+ * router has a ready replica; one that never gets there (start failed, model deleted) is counted without a duration.
  */
 @Singleton
-public class GatewayMetrics {
+public class GatewayMetrics implements Router.Observer {
     /** How an inference request ended. */
     public enum Outcome {
         SERVED, OVERLOADED, NO_REPLICAS, UNREACHABLE, FAILED;
@@ -31,18 +39,56 @@ public class GatewayMetrics {
         }
     }
 
+    /** The names of the meters tagged by model that {@link #forget} removes with the model. */
+    private static final List<String> PER_MODEL = List.of("modelgate.request", "modelgate.queue.", "modelgate.cold.");
+
     private final MeterRegistry registry;
+    /** Cold starts under way: model → System.nanoTime() of the request that found no ready replica. */
+    private final Map<String, Long> coldStarts = new ConcurrentHashMap<>();
     private final Map<String, List<Meter>> gauges = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
-    public void request(String model, Outcome outcome, java.time.Duration took) {
+    public void request(String model, Outcome outcome, Duration took) {
         Timer.builder("modelgate.request.duration").description("Inference latency through the gateway, queueing included")
                 .tag("model", model).publishPercentileHistogram().register(registry).record(took);
         Counter.builder("modelgate.requests").description("Inference requests by how they ended")
                 .tag("model", model).tag("outcome", outcome.tag()).register(registry).increment();
+    }
+
+    @Override
+    public void waited(String model, Duration waited) {
+        Timer.builder("modelgate.queue.wait")
+                .description("Time a request waited for a free replica or a cold start (0 when one was free)")
+                .tag("model", model).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(2)).register(registry).record(waited);
+    }
+
+    /**
+     * A request that arrived at {@code arrivedNanos} (System.nanoTime) found no ready replica and the gateway is
+     * starting one. Further calls while that cold start is under way change nothing.
+     */
+    public void coldStartBegan(String model, long arrivedNanos) {
+        if (coldStarts.putIfAbsent(model, arrivedNanos) == null) {
+            Counter.builder("modelgate.cold.starts")
+                    .description("Times a request found no ready replica and the gateway started one")
+                    .tag("model", model).register(registry).increment();
+        }
+    }
+
+    /** Ends the model's cold start, if one is under way: the router has a ready replica now. */
+    @Override
+    public void routable(String model) {
+        Long began = coldStarts.remove(model);
+        if (began != null) {
+            Timer.builder("modelgate.cold.start.duration")
+                    .description("From the request that found no ready replica until the router had one")
+                    .tag("model", model).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(100))
+                    .maximumExpectedValue(Duration.ofMinutes(5)).register(registry)
+                    .record(Duration.ofNanos(System.nanoTime() - began));
+        }
     }
 
     /** Registers the gauges of a model once; {@link #forget} removes them with the model. */
@@ -61,12 +107,14 @@ public class GatewayMetrics {
     }
 
     public void forget(String model) {
+        coldStarts.remove(model);
         List<Meter> meters = gauges.remove(model);
         if (meters != null) {
             meters.forEach(registry::remove);
         }
         registry.getMeters().stream()
-                .filter(m -> m.getId().getName().startsWith("modelgate.request") && model.equals(m.getId().getTag("model")))
+                .filter(m -> PER_MODEL.stream().anyMatch(m.getId().getName()::startsWith)
+                        && model.equals(m.getId().getTag("model")))
                 .toList().forEach(registry::remove);
     }
 }

@@ -31,6 +31,7 @@ final class ModelPool {
     private final String model;
     private final Clock clock;
     private final Router.Ejection ejection;
+    private final Router.Observer observer;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Map<String, Replica> replicas = new LinkedHashMap<>();
@@ -40,8 +41,9 @@ final class ModelPool {
     private int waiting;
     private boolean closed;
 
-    ModelPool(String model, RoutingPolicy policy, Clock clock, Router.Ejection ejection) {
+    ModelPool(String model, RoutingPolicy policy, Clock clock, Router.Ejection ejection, Router.Observer observer) {
         this.model = model;
+        this.observer = observer;
         this.policy = policy;
         this.clock = clock;
         this.ejection = ejection;
@@ -123,6 +125,8 @@ final class ModelPool {
         final Executor waiter;
         final Set<String> tried = new HashSet<>();
         final CompletableFuture<RouteResult<T>> result = new CompletableFuture<>();
+        final long arrived = System.nanoTime();
+        boolean waitObserved;
         IOException lastConnectFailure;
 
         Attempt(AsyncReplicaCall<T> call, Consumer<String> coldStart, Executor waiter) {
@@ -160,6 +164,10 @@ final class ModelPool {
         }
 
         private void dispatch(Slot<T> slot) {
+            if (!waitObserved) {
+                waitObserved = true;
+                observer.waited(model, Duration.ofNanos(System.nanoTime() - arrived));
+            }
             if (slot.refusal() != null) {
                 result.complete(slot.refusal());
                 return;

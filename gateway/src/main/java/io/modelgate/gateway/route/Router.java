@@ -28,16 +28,23 @@ public final class Router {
     private final Clock clock;
     private final Ejection ejection;
     private final Consumer<String> coldStart;
+    private final Observer observer;
     private final ConcurrentMap<String, ModelPool> pools = new ConcurrentHashMap<>();
 
     /**
      * @param coldStart called with the model's name when a request arrives while it has no ready replica, so the
      *                  autoscaler can act before its next tick
+     * @param observer  told how long requests waited and when a model becomes routable (the metrics)
      */
-    public Router(Clock clock, Ejection ejection, Consumer<String> coldStart) {
+    public Router(Clock clock, Ejection ejection, Consumer<String> coldStart, Observer observer) {
         this.clock = clock;
         this.ejection = ejection;
         this.coldStart = coldStart;
+        this.observer = observer;
+    }
+
+    public Router(Clock clock, Ejection ejection, Consumer<String> coldStart) {
+        this(clock, ejection, coldStart, Observer.NONE);
     }
 
     public Router(Clock clock) {
@@ -48,7 +55,7 @@ public final class Router {
     public void register(String model, RoutingPolicy policy) {
         pools.compute(model, (name, pool) -> {
             if (pool == null) {
-                return new ModelPool(name, policy, clock, ejection);
+                return new ModelPool(name, policy, clock, ejection, observer);
             }
             pool.policy(policy);
             return pool;
@@ -67,6 +74,9 @@ public final class Router {
     public void setEndpoints(String model, List<Endpoint> endpoints) {
         pool(model).orElseThrow(() -> new IllegalArgumentException("model '" + model + "' is not registered"))
                 .endpoints(endpoints);
+        if (!endpoints.isEmpty()) {
+            observer.routable(model);
+        }
     }
 
     /** Routes a blocking call; the calling thread waits for a slot and runs the call. */
@@ -119,6 +129,23 @@ public final class Router {
 
     private Optional<ModelPool> pool(String model) {
         return Optional.ofNullable(pools.get(model));
+    }
+
+    /** What routing tells the metrics; called on request and event-loop threads, so it must not block. */
+    public interface Observer {
+        Observer NONE = new Observer() {
+        };
+
+        /**
+         * A routed request got a replica's slot, or its refusal, after waiting {@code waited} for a free replica or
+         * a cold start: once per request, at its first slot or refusal; about zero when a replica was free at once.
+         */
+        default void waited(String model, Duration waited) {
+        }
+
+        /** The model has at least one ready replica to route to now ({@link #setEndpoints} with a non-empty list). */
+        default void routable(String model) {
+        }
     }
 
     /** A snapshot of one model's routing state. */
