@@ -8,6 +8,7 @@ import io.smallrye.mutiny.Multi;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -94,7 +95,7 @@ public class ReplicaLogs {
      */
     public Multi<String> follow(String deployment, String replica, int tail) {
         Follower f = new Follower(deployment, replica, tail);
-        return Multi.createFrom().ticks().startingAfter(Duration.ZERO).every(POLL)
+        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(POLL)
                 .onOverflow().drop()
                 .map(tick -> f.poll())
                 .select().first(chunk -> chunk != Follower.END)
@@ -108,11 +109,17 @@ public class ReplicaLogs {
         return followers.get();
     }
 
+    /** A replica's entries; none when it was removed meanwhile (its record is read before its container is). */
     private List<LogEntry> entries(String replica) throws IOException {
         try {
             return containers.logs(replica);
-        } catch (ContainerNotFoundException gone) {
+        } catch (ContainerNotFoundException | NoSuchFileException | FileNotFoundException gone) {
             return List.of();
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof NoSuchFileException || e.getCause() instanceof FileNotFoundException) {
+                return List.of();
+            }
+            throw e;
         }
     }
 
