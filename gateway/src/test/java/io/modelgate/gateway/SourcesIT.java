@@ -4,6 +4,7 @@ import io.modelgate.gateway.logs.ReplicaLogs;
 import io.modelgate.packager.cli.Main;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.testing.ExternalTools;
+import io.modelgate.packager.testing.Processes;
 import io.modelgate.packager.testing.RegistryServer;
 import io.modelgate.runtime.container.ContainerInfo;
 import io.modelgate.runtime.container.Containers;
@@ -44,10 +45,11 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.hamcrest.Matchers.containsString;
 
 /**
- * Where deployments come from, with real parts: an iris image pushed to Debian's docker-registry, removed from the
- * gateway's store and deployed by its registry reference (pulled); examples/iris uploaded to POST /models as a tar
+ * Where deployments come from, with real parts: an iris image pushed to Debian's docker-registry (Basic auth, the
+ * credentials stored by 'modelgate login'), removed from the gateway's store and deployed by its registry reference
+ * (pulled); examples/iris uploaded to POST /models as a tar
  * and packed on the fly; and the replicas' output through GET /models/{name}/logs, followed while a replacement
- * replica starts. Needs root (containers), docker-registry and model-server's build output (modelgate.server.dist).
+ * replica starts. Needs root (containers), docker-registry, htpasswd and model-server's build output (modelgate.server.dist).
  */
 @QuarkusTest
 @TestProfile(GatewayIT.ReconcilerOn.class)
@@ -85,11 +87,17 @@ class SourcesIT {
     }
 
     @Test
-    void deploys_an_image_pulled_from_a_registry_and_predicts(@TempDir Path tmp) throws Exception {
+    void deploys_an_image_pulled_from_a_registry_with_the_stored_credentials_and_predicts(@TempDir Path tmp) throws Exception {
         Path config = home.resolve("config.json");
+        Path auth = home.resolve("auth.json");
         assumeThat(config).as("the test writes the home's registry settings").doesNotExist();
-        try (RegistryServer registry = RegistryServer.in(tmp).start()) {
+        assumeThat(auth).as("the test logs the home in to its registry").doesNotExist();
+        Path htpasswd = tmp.resolve("htpasswd");
+        Files.writeString(htpasswd, Processes.runOk(List.of(ExternalTools.require("htpasswd", "apache2-utils").toString(),
+                "-Bbn", "alice", "wonderland")).stdout().strip() + "\n");
+        try (RegistryServer registry = RegistryServer.in(tmp).htpasswd(htpasswd).start()) {
             String ref = registry.host() + "/iris:1";
+            cli("login", "--plain-http", "-u", "alice", "-p", "wonderland", registry.host());
             cli("pack", "-t", ref, IRIS.toString());
             cli("push", "--plain-http", ref);
             cli("rmi", ref);
@@ -104,6 +112,13 @@ class SourcesIT {
                     .body("detail", containsString("the registry has no image '" + registry.host() + "/iris:404'"));
             assertThat(ImageStore.open(home).find(registry.host() + "/iris:404")).isEmpty();
             authed().get("/models/regpull").then().statusCode(404);
+
+            // without the credentials 'modelgate login' stored, the registry refuses
+            Path aside = Files.move(auth, tmp.resolve("auth.json"));
+            authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + ref + "\"}")
+                    .post("/models").then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("image"))
+                    .body("detail", containsString("modelgate login " + registry.host()));
+            Files.move(aside, auth);
 
             authed().contentType(ContentType.JSON)
                     .body("{\"name\":\"regpull\",\"image\":\"" + ref + "\",\"minReplicas\":1,\"maxReplicas\":1}")
@@ -120,6 +135,7 @@ class SourcesIT {
             }
         } finally {
             Files.deleteIfExists(config);
+            Files.deleteIfExists(auth);
         }
     }
 

@@ -136,6 +136,15 @@ class UploadAndPullApiTest {
     }
 
     @Test
+    void the_openapi_document_describes_the_upload_and_the_logs() {
+        String doc = given().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        io.restassured.path.json.JsonPath json = io.restassured.path.json.JsonPath.from(doc);
+        assertThat(json.getMap("paths.'/models'.post.requestBody.content")).containsKeys("application/json", "application/x-tar");
+        assertThat(json.getString("paths.'/models'.post.description")).contains("--data-binary");
+        assertThat(json.getList("paths.'/models/{name}/logs'.get.parameters.name")).contains("tail", "replica", "follow");
+    }
+
+    @Test
     void logs_need_the_token_and_a_deployed_model() throws IOException {
         given().get("/models/nothing/logs").then().statusCode(401);
         authed().get("/models/nothing/logs").then().statusCode(404).contentType(PROBLEM)
