@@ -5,6 +5,7 @@ import io.modelgate.runtime.container.ContainerNotFoundException;
 import io.modelgate.runtime.container.Containers;
 import io.modelgate.runtime.process.LogEntry;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -30,8 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The output of a deployment's replicas, each line prefixed with the replica's name ({@code iris-3fa2c1 | text}),
  * read from the runtime's per-container logs. A replica is the deployment's when the gateway's replica record
- * ({@code <home>/replicas/<name>.properties}, written by the native replica runtime) says so. Following polls the
- * logs on Mutiny's shared timer, so a follower holds no thread of its own; it ends when its subscriber cancels (the
+ * ({@code <home>/replicas/<name>.properties}, written by the native replica runtime) says so. Following polls each log's size
+ * and time on Mutiny's shared timer and reads it on the shared worker pool only when it changed, so a follower
+ * holds no thread of its own; it ends when its subscriber cancels (the
  * client went away) or the deployment is deleted.
  */
 @Singleton
@@ -97,6 +99,8 @@ public class ReplicaLogs {
         Follower f = new Follower(deployment, replica, tail);
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(POLL)
                 .onOverflow().drop()
+                // the timer fires on an event loop; reading the logs is blocking file I/O
+                .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(tick -> f.poll())
                 .select().first(chunk -> chunk != Follower.END)
                 .filter(chunk -> !chunk.isEmpty())
@@ -123,6 +127,19 @@ public class ReplicaLogs {
         }
     }
 
+    private String stamp(String replica) throws IOException {
+        try {
+            return containers.logStamp(replica);
+        } catch (ContainerNotFoundException | NoSuchFileException | FileNotFoundException gone) {
+            return "gone";
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof NoSuchFileException || e.getCause() instanceof FileNotFoundException) {
+                return "gone";
+            }
+            throw e;
+        }
+    }
+
     private record Tagged(String replica, LogEntry entry) {
         String line() {
             return replica + " | " + entry.text();
@@ -137,6 +154,7 @@ public class ReplicaLogs {
         private final int tail;
         private final Map<String, Integer> sent = new HashMap<>();
         private final Map<String, Instant> lastTime = new HashMap<>();
+        private final Map<String, String> stamps = new HashMap<>();
         private boolean first = true;
 
         Follower(String deployment, String replica, int tail) {
@@ -153,6 +171,11 @@ public class ReplicaLogs {
                 List<String> names = replica == null ? replicas(deployment) : List.of(replica);
                 List<Tagged> fresh = new ArrayList<>();
                 for (String r : names) {
+                    String stamp = stamp(r);
+                    if (stamp.equals(stamps.get(r))) {
+                        continue; // nothing written since the last poll: the log is not read again
+                    }
+                    stamps.put(r, stamp);
                     List<LogEntry> entries = entries(r);
                     int before = sent.getOrDefault(r, -1);
                     int start;
