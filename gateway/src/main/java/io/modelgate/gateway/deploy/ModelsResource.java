@@ -91,6 +91,7 @@ public class ModelsResource {
                     .toException();
         }
         DeploymentSpec spec = parse(bytes);
+        requireNewName(spec);
         images.require(spec.image());
         return accept(spec, uri);
     }
@@ -99,11 +100,16 @@ public class ModelsResource {
     private Response deployUpload(InputStream body, UriInfo uri) throws IOException {
         try (ModelUpload.Received upload = uploads.receive(body)) {
             DeploymentSpec spec = parse(upload.deployment(uri.getQueryParameters()));
-            if (store.get(spec.name()).isPresent()) {
-                throw alreadyDeployed("model '" + spec.name() + "' is already deployed");
-            }
+            requireNewName(spec);
             upload.pack(uri.getQueryParameters());
             return accept(spec, uri);
+        }
+    }
+
+    /** Refused before an image is pulled or packed for nothing; store.create checks again, atomically. */
+    private void requireNewName(DeploymentSpec spec) throws IOException {
+        if (store.get(spec.name()).isPresent()) {
+            throw alreadyDeployed(new DeploymentStore.AlreadyDeployedException(spec.name()).getMessage());
         }
     }
 

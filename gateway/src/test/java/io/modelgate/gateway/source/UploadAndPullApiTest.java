@@ -77,6 +77,9 @@ class UploadAndPullApiTest {
                 .body("maxReplicas", equalTo(3)).body("env.MODE", equalTo("fast"));
         assertThat(ImageStore.open(HOME).find("uploaded:2")).isPresent();
         assertThat(HOME.resolve("deployments/uploaded.json")).exists();
+        // a name already deployed is refused before anything is packed
+        upload(body).queryParam("tag", "never:1").post("/models").then().statusCode(409).body("field", equalTo("name"));
+        assertThat(ImageStore.open(HOME).find("never:1")).isEmpty();
 
         // the same directory again under another name and tag, tarred with its directory (tar -cf - dir)
         upload(tar(Map.of("model/model.yaml", COMMAND_MODEL, "model/weights.bin", "other")))
