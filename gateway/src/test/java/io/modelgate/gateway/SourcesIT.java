@@ -250,9 +250,19 @@ class SourcesIT {
         assertThat(logs.followers()).as("open follow streams").isEqualTo(n);
     }
 
-    private static List<String> replicas(Containers containers, String deployment, Predicate<ContainerInfo> which) throws IOException {
-        return containers.list(true).stream().filter(which)
-                .map(ContainerInfo::name).filter(n -> n.matches(deployment + "-[0-9a-f]{6}")).toList();
+    private static List<String> replicas(Containers containers, String deployment, Predicate<ContainerInfo> which) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return containers.list(true).stream().filter(which)
+                        .map(ContainerInfo::name).filter(n -> n.matches(deployment + "-[0-9a-f]{6}")).toList();
+            } catch (RuntimeException | IOException e) {
+                // list() reads each container's state, and fails on one that is being removed at that moment
+                if (attempt == 10) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
     }
 
     private static void awaitNoReplicas(String deployment) throws Exception {

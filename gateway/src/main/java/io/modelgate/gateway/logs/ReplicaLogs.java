@@ -1,21 +1,15 @@
 package io.modelgate.gateway.logs;
 
 import io.modelgate.gateway.deploy.DeploymentStore;
-import io.modelgate.runtime.container.ContainerNotFoundException;
-import io.modelgate.runtime.container.Containers;
 import io.modelgate.runtime.process.LogEntry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,63 +18,42 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The output of a deployment's replicas, each line prefixed with the replica's name ({@code iris-3fa2c1 | text}),
- * read from the runtime's per-container logs. A replica is the deployment's when the gateway's replica record
- * ({@code <home>/replicas/<name>.properties}, written by the native replica runtime) says so. Following polls each log's size
+ * read from the runtime's per-container logs ({@link RuntimeLogSource}). Following polls each log's size
  * and time on Mutiny's shared timer and reads it on the shared worker pool only when it changed, so a follower
- * holds no thread of its own; it ends when its subscriber cancels (the
- * client went away) or the deployment is deleted.
+ * holds no thread of its own; it ends when its subscriber cancels (the client went away) or the deployment is
+ * deleted.
  */
 @Singleton
 public class ReplicaLogs {
     static final Duration POLL = Duration.ofMillis(250);
-    private final Path records;
-    private final Containers containers;
-    private final DeploymentStore store;
+    private final LogSource source;
+    private final Duration poll;
     private final AtomicInteger followers = new AtomicInteger();
 
+    @Inject
     public ReplicaLogs(@ConfigProperty(name = "modelgate.home") Path home, DeploymentStore store) {
-        this.records = home.resolve("replicas");
-        this.containers = Containers.open(home);
-        this.store = store;
+        this(new RuntimeLogSource(home, store), POLL);
     }
 
-    /** The deployment's replicas that have a record now, sorted by name. */
+    ReplicaLogs(LogSource source, Duration poll) {
+        this.source = source;
+        this.poll = poll;
+    }
+
+    /** The deployment's replicas now, sorted by name. */
     public List<String> replicas(String deployment) throws IOException {
-        TreeSet<String> names = new TreeSet<>();
-        if (!Files.isDirectory(records)) {
-            return List.of();
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(records, "*.properties")) {
-            for (Path f : files) {
-                String file = f.getFileName().toString();
-                if (file.startsWith(".")) {
-                    continue; // a record being written
-                }
-                Properties p = new Properties();
-                try (InputStream in = Files.newInputStream(f)) {
-                    p.load(in);
-                } catch (NoSuchFileException gone) {
-                    continue; // the replica was removed meanwhile
-                }
-                if (deployment.equals(p.getProperty("deployment"))) {
-                    names.add(file.substring(0, file.length() - ".properties".length()));
-                }
-            }
-        }
-        return List.copyOf(names);
+        return source.replicas(deployment);
     }
 
     /** The last {@code tail} lines of each replica (all when negative), merged by time. */
     public List<String> lines(List<String> replicas, int tail) throws IOException {
         List<Tagged> all = new ArrayList<>();
         for (String r : replicas) {
-            List<LogEntry> entries = entries(r);
+            List<LogEntry> entries = source.entries(r);
             int from = tail < 0 ? 0 : Math.max(0, entries.size() - tail);
             for (LogEntry e : entries.subList(from, entries.size())) {
                 all.add(new Tagged(r, e));
@@ -97,7 +70,7 @@ public class ReplicaLogs {
      */
     public Multi<String> follow(String deployment, String replica, int tail) {
         Follower f = new Follower(deployment, replica, tail);
-        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(POLL)
+        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(poll)
                 .onOverflow().drop()
                 // the timer fires on an event loop; reading the logs is blocking file I/O
                 .emitOn(Infrastructure.getDefaultWorkerPool())
@@ -111,33 +84,6 @@ public class ReplicaLogs {
     /** How many follow streams are open now. */
     public int followers() {
         return followers.get();
-    }
-
-    /** A replica's entries; none when it was removed meanwhile (its record is read before its container is). */
-    private List<LogEntry> entries(String replica) throws IOException {
-        try {
-            return containers.logs(replica);
-        } catch (ContainerNotFoundException | NoSuchFileException | FileNotFoundException gone) {
-            return List.of();
-        } catch (UncheckedIOException e) {
-            if (e.getCause() instanceof NoSuchFileException || e.getCause() instanceof FileNotFoundException) {
-                return List.of();
-            }
-            throw e;
-        }
-    }
-
-    private String stamp(String replica) throws IOException {
-        try {
-            return containers.logStamp(replica);
-        } catch (ContainerNotFoundException | NoSuchFileException | FileNotFoundException gone) {
-            return "gone";
-        } catch (UncheckedIOException e) {
-            if (e.getCause() instanceof NoSuchFileException || e.getCause() instanceof FileNotFoundException) {
-                return "gone";
-            }
-            throw e;
-        }
     }
 
     private record Tagged(String replica, LogEntry entry) {
@@ -165,31 +111,33 @@ public class ReplicaLogs {
 
         String poll() {
             try {
-                if (store.get(deployment).isEmpty()) {
+                if (!source.deployed(deployment)) {
                     return END;
                 }
-                List<String> names = replica == null ? replicas(deployment) : List.of(replica);
+                List<String> names = replica == null ? source.replicas(deployment) : List.of(replica);
                 List<Tagged> fresh = new ArrayList<>();
                 for (String r : names) {
-                    String stamp = stamp(r);
+                    String stamp = source.stamp(r);
                     if (stamp.equals(stamps.get(r))) {
                         continue; // nothing written since the last poll: the log is not read again
                     }
                     stamps.put(r, stamp);
-                    List<LogEntry> entries = entries(r);
+                    List<LogEntry> entries = source.entries(r);
                     int before = sent.getOrDefault(r, -1);
+                    Instant last = lastTime.get(r);
+                    // the log rotated when the last entry sent is no longer where it was: go by time from then on
+                    boolean rotated = before > entries.size()
+                            || (before > 0 && last != null && !entries.get(before - 1).time().equals(last));
                     int start;
                     if (before < 0) {
                         // a replica seen for the first time: its tail when the stream opens, all of it when it started later
                         start = first && tail >= 0 ? Math.max(0, entries.size() - tail) : 0;
                     } else {
-                        // the log rotated when it holds fewer entries than were sent: go by time from then on
-                        start = before <= entries.size() ? before : 0;
+                        start = rotated ? 0 : before;
                     }
-                    Instant last = lastTime.get(r);
                     for (int i = start; i < entries.size(); i++) {
                         LogEntry e = entries.get(i);
-                        if (before > entries.size() && last != null && !e.time().isAfter(last)) {
+                        if (rotated && last != null && !e.time().isAfter(last)) {
                             continue;
                         }
                         fresh.add(new Tagged(r, e));
