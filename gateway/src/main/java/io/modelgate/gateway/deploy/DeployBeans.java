@@ -1,7 +1,8 @@
 package io.modelgate.gateway.deploy;
 
 import io.modelgate.gateway.ReplicaRuntimeFactory;
-import io.modelgate.packager.store.ImageStore;
+import io.modelgate.gateway.source.ImageSources;
+import io.modelgate.gateway.source.ModelUpload;
 import io.modelgate.runtime.container.Containers;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -21,8 +22,14 @@ public class DeployBeans {
     @Produces
     @Singleton
     ImageLookup imageLookup(@ConfigProperty(name = "modelgate.home") Path home) {
-        ImageStore images = ImageStore.open(home);
-        return image -> images.find(image).isPresent();
+        return new ImageSources(home);
+    }
+
+    @Produces
+    @Singleton
+    ModelUpload modelUpload(@ConfigProperty(name = "modelgate.home") Path home,
+                            @ConfigProperty(name = "modelgate.max-upload-bytes") long maxUploadBytes) {
+        return new ModelUpload(home, maxUploadBytes);
     }
 
     @Produces

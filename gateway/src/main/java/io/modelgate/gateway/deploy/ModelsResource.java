@@ -12,6 +12,15 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.inject.Inject;
+import io.modelgate.gateway.source.ModelUpload;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -27,7 +36,7 @@ import java.time.temporal.ChronoUnit;
  * ({@link DeploymentJson}) so that every refusal is problem+json naming the field; a deployment is durable before
  * 202 is answered.
  *
- * <p>Not done yet: GET shows replica counts, the last error and the last exit, not each replica's address; PATCH, logs, registry references and uploads of model directories are not implemented.
+ * <p>Not done yet: GET shows replica counts, the last error and the last exit, not each replica's address; PATCH is not implemented.
  */
 @Path("/models")
 @Management
@@ -39,6 +48,8 @@ public class ModelsResource {
     private final int maxBodyBytes;
     private final DeploymentListener listener;
     private final ReplicaStatus replicas;
+    @Inject
+    ModelUpload uploads;
 
     public ModelsResource(DeploymentStore store, ImageLookup images, Clock clock, DeploymentListener listener,
                           ReplicaStatus replicas, @ConfigProperty(name = "modelgate.max-body-bytes", defaultValue = "65536") int maxBodyBytes) {
@@ -51,40 +62,71 @@ public class ModelsResource {
     }
 
     @POST
-    @Operation(summary = "Deploy a model from an image in the store")
+    @Operation(summary = "Deploy a model", description = "From an image in the store or a registry reference (pulled "
+            + "into the store before the answer) named in a JSON body, or from a model directory uploaded as a tar "
+            + "(model.yaml at its root; gzip allowed) with the deployment's fields as query parameters: "
+            + "tar -C iris -cf - . | curl -X POST 'http://localhost:8080/models?name=iris&maxReplicas=2' "
+            + "-H 'Authorization: Bearer TOKEN' -H 'Content-Type: application/x-tar' --data-binary @-")
+    @RequestBody(content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, example = "{\"name\":\"iris\",\"image\":\"iris:1\",\"minReplicas\":0,\"maxReplicas\":4}"),
+            @Content(mediaType = "application/x-tar", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+    @Parameter(name = "name", in = ParameterIn.QUERY, description = "Upload only: the deployment's name (default: model.yaml's name)")
+    @Parameter(name = "tag", in = ParameterIn.QUERY, description = "Upload only: the packed image's name:tag (default: name:version from model.yaml)")
+    @Parameter(name = "minReplicas", in = ParameterIn.QUERY, description = "Upload only; also maxReplicas, containerConcurrency, cpus, "
+            + "memory, gpus, target, stableWindow, scaleToZeroGrace and env=KEY=VALUE (repeated), as in the JSON body")
     @APIResponse(responseCode = "202", description = "Accepted and stored; replicas follow asynchronously")
-    @APIResponse(responseCode = "400", description = "A field is invalid (problem+json names it)")
+    @APIResponse(responseCode = "400", description = "A field, the image reference, the uploaded tar or its model.yaml is invalid (problem+json names it)")
     @APIResponse(responseCode = "409", description = "A model of that name is already deployed")
-    @APIResponse(responseCode = "413", description = "The body is over the limit")
-    public Response deploy(InputStream body, @Context UriInfo uri) throws IOException {
+    @APIResponse(responseCode = "413", description = "The body is over the limit (modelgate.max-body-bytes; modelgate.max-upload-bytes for uploads)")
+    @APIResponse(responseCode = "502", description = "The registry the image names could not be reached or failed")
+    public Response deploy(InputStream body, @Context UriInfo uri, @Context HttpHeaders headers) throws IOException {
+        if (ModelUpload.accepts(headers.getMediaType())) {
+            return deployUpload(body, uri);
+        }
         byte[] bytes = body == null ? new byte[0] : body.readNBytes(maxBodyBytes + 1);
         if (bytes.length > maxBodyBytes) {
             throw Problem.of(413, "Body too large", "the deployment description is over " + maxBodyBytes
-                    + " bytes; it should be a small JSON object (models are deployed from images, not uploaded here)")
+                    + " bytes; it should be a small JSON object (a model directory is uploaded as a tar, "
+                    + "with Content-Type application/x-tar)")
                     .toException();
         }
-        DeploymentSpec spec;
+        DeploymentSpec spec = parse(bytes);
+        requireNewName(spec);
+        images.require(spec.image());
+        return accept(spec, uri);
+    }
+
+    /** A model directory as a tar: unpacked, packed into the store, deployed; the unpacked directory always goes. */
+    private Response deployUpload(InputStream body, UriInfo uri) throws IOException {
+        try (ModelUpload.Received upload = uploads.receive(body)) {
+            DeploymentSpec spec = parse(upload.deployment(uri.getQueryParameters()));
+            requireNewName(spec);
+            upload.pack(uri.getQueryParameters());
+            return accept(spec, uri);
+        }
+    }
+
+    /** Refused before an image is pulled or packed for nothing; store.create checks again, atomically. */
+    private void requireNewName(DeploymentSpec spec) throws IOException {
+        if (store.get(spec.name()).isPresent()) {
+            throw alreadyDeployed(new DeploymentStore.AlreadyDeployedException(spec.name()).getMessage());
+        }
+    }
+
+    private static DeploymentSpec parse(byte[] json) {
         try {
-            spec = DeploymentJson.parseRequest(bytes);
+            return DeploymentJson.parseRequest(json);
         } catch (FieldException e) {
             throw Problem.badField(e.field(), e.getMessage()).toException();
         }
-        boolean found;
-        try {
-            found = images.exists(spec.image());
-        } catch (RuntimeException e) {
-            throw Problem.badField("image", "image reference '" + spec.image() + "' is not valid: " + e.getMessage())
-                    .toException();
-        }
-        if (!found) {
-            throw Problem.badField("image", "no image '" + spec.image() + "' in the store; pack it first "
-                    + "('modelgate pack <dir>') or pull it ('modelgate pull " + spec.image() + "')").toException();
-        }
+    }
+
+    private Response accept(DeploymentSpec spec, UriInfo uri) throws IOException {
         Deployment d = new Deployment(spec, clock.instant().truncatedTo(ChronoUnit.MILLIS));
         try {
             store.create(d);
         } catch (DeploymentStore.AlreadyDeployedException e) {
-            throw new Problem(409, "Already deployed", e.getMessage(), "name", null).toException();
+            throw alreadyDeployed(e.getMessage());
         }
         listener.deploymentsChanged();
         URI location = uri.getBaseUriBuilder().path("models").path(spec.name()).build();
@@ -133,6 +175,10 @@ public class ModelsResource {
         }
         listener.deploymentsChanged();
         return Response.noContent().build();
+    }
+
+    private static RuntimeException alreadyDeployed(String detail) {
+        return new Problem(409, "Already deployed", detail, "name", null).toException();
     }
 
     private static RuntimeException notDeployed(String name) {

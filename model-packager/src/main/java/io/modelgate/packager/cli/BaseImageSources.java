@@ -7,10 +7,8 @@ import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.image.ImageIndex;
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.pack.BaseImages;
-import io.modelgate.packager.registry.AuthFile;
 import io.modelgate.packager.registry.ProgressListener;
 import io.modelgate.packager.registry.RegistryClient;
-import io.modelgate.packager.registry.RegistryConfig;
 import io.modelgate.packager.registry.Transport;
 import io.modelgate.packager.store.ImageNotFoundException;
 import io.modelgate.packager.store.ImageStore;
@@ -82,10 +80,7 @@ final class BaseImageSources implements BaseImages {
         if (ref.registry() == null) {
             return BaseImages.storeOnly().resolve(store, base);
         }
-        RegistryClient.Builder client = RegistryClient.to(ref.registryHost())
-                .settings(RegistryConfig.load(main.home()))
-                .credentials(AuthFile.in(main.home()).find(ref.registryHost()))
-                .blobLocations(main.home().resolve("blob-locations"));
+        RegistryClient.Builder client = RegistryClient.to(ref.registryHost()).home(main.home());
         if (plainHttp) {
             client.transport(Transport.PLAIN_HTTP);
         }

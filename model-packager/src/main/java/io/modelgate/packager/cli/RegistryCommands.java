@@ -10,7 +10,6 @@ import io.modelgate.packager.registry.ProgressListener;
 import io.modelgate.packager.registry.PullResult;
 import io.modelgate.packager.registry.PushResult;
 import io.modelgate.packager.registry.RegistryClient;
-import io.modelgate.packager.registry.RegistryConfig;
 import io.modelgate.packager.registry.Transport;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.store.StoredImage;
@@ -41,10 +40,7 @@ final class RegistryCommands {
         boolean plainHttp;
 
         RegistryClient client(String registry, Optional<Credentials> credentials) {
-            RegistryClient.Builder builder = RegistryClient.to(registry)
-                    .settings(RegistryConfig.load(main().home()))
-                    .credentials(credentials)
-                    .blobLocations(main().home().resolve("blob-locations"));
+            RegistryClient.Builder builder = RegistryClient.to(registry).home(main().home()).credentials(credentials);
             if (plainHttp) {
                 builder.transport(Transport.PLAIN_HTTP);
             }

@@ -135,6 +135,17 @@ public final class RegistryClient {
             return this;
         }
 
+        /**
+         * Everything a modelgate home says about this registry, as {@code modelgate pull} uses it: the transport and
+         * chunking of {@code <home>/config.json}, the credentials {@code modelgate login} stored (see
+         * {@link AuthFile}), and the home's record of which repositories hold which blobs.
+         */
+        public Builder home(Path home) {
+            settings(RegistryConfig.load(home));
+            credentials(AuthFile.in(home).find(registry));
+            return blobLocations(home.resolve("blob-locations"));
+        }
+
         /** Transport (for this registry) and upload chunking from the settings in config.json. */
         public Builder settings(RegistryConfig config) {
             this.transport = config.transportFor(registry);

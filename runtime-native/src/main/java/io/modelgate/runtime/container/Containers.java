@@ -314,6 +314,11 @@ public final class Containers {
         return process(find(nameOrId)).logs();
     }
 
+    /** Changes whenever the container's log does: poll it to read {@link #logs} only when there is something new. */
+    public String logStamp(String nameOrId) throws IOException {
+        return process(find(nameOrId)).logStamp();
+    }
+
     /** Runs a program in the running container's namespaces, as {@code docker exec}. */
     public Process exec(String nameOrId, List<String> argv) throws IOException {
         ContainerRecord r = find(nameOrId);

@@ -184,6 +184,19 @@ public final class ContainerProcess {
     }
 
     /**
+     * Changes whenever the log does (the current file's size and modification time), so that a follower can poll
+     * this and read the log only when it grew or rotated.
+     */
+    public String logStamp() throws IOException {
+        try {
+            var attrs = java.nio.file.Files.readAttributes(state.log(), java.nio.file.attribute.BasicFileAttributes.class);
+            return attrs.size() + "@" + attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return "none";
+        }
+    }
+
+    /**
      * Runs a program inside the running container (its namespaces and cgroups, user, capabilities, environment and
      * working directory), like {@code docker exec}. The returned process's streams are the program's; its exit value
      * is the program's, 126 when it could not be set up and 127 when the program was not found (with the reason on
