@@ -99,9 +99,7 @@ final class BuiltinServer {
         if (Files.isRegularFile(jsa)) {
             entrypoint.addAll(List.of("-XX:SharedArchiveFile=app.jsa", "-Xshare:auto"));
         }
-        if (jdk.feature() >= 22) {
-            entrypoint.add("--enable-native-access=ALL-UNNAMED"); // ONNX Runtime loads its JNI library
-        }
+        entrypoint.addAll(nativeAccess(jdk));
         entrypoint.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", String.join(":", classpath), MAIN));
 
         Map<String, String> env = new LinkedHashMap<>();
@@ -320,8 +318,12 @@ final class BuiltinServer {
         Path jsa = stage.resolve(".app-" + UUID.randomUUID() + ".jsa");
         try {
             Files.write(list, classes);
-            run(stage, List.of(jre.resolve("bin/java").toString(), "-Xshare:dump", "-XX:SharedClassListFile=" + list.getFileName(),
-                    "-XX:SharedArchiveFile=" + jsa.getFileName(), "-cp", String.join(":", classpath)), "class-data-sharing dump");
+            List<String> dump = new ArrayList<>(List.of(jre.resolve("bin/java").toString(), "-Xshare:dump",
+                    "-XX:SharedClassListFile=" + list.getFileName(), "-XX:SharedArchiveFile=" + jsa.getFileName()));
+            // the archive's module graph is only used by a JVM started with the same module options as the dump
+            dump.addAll(nativeAccess(jdk));
+            dump.addAll(List.of("-cp", String.join(":", classpath)));
+            run(stage, dump, "class-data-sharing dump");
             Files.setLastModifiedTime(jsa, Files.getLastModifiedTime(stage.resolve(ServerDist.JAR)));
             Files.move(jsa, stage.resolve("app.jsa"), StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -353,5 +355,10 @@ final class BuiltinServer {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /** ONNX Runtime loads its JNI library: JDK 22+ warn (and will refuse) unless native access is granted. */
+    private static List<String> nativeAccess(ImageJdk jdk) {
+        return jdk.feature() >= 22 ? List.of("--enable-native-access=ALL-UNNAMED") : List.of();
     }
 }
