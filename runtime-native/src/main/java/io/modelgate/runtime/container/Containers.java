@@ -307,23 +307,23 @@ public final class Containers {
 
     /** Waits for the container to end; empty when the timeout passes first. */
     public Optional<ExitStatus> waitFor(String nameOrId, Duration timeout) throws IOException, InterruptedException {
-        return process(find(nameOrId)).waitFor(timeout);
+        return attached(find(nameOrId)).waitFor(timeout);
     }
 
     public List<LogEntry> logs(String nameOrId) throws IOException {
-        return process(find(nameOrId)).logs();
+        return attached(find(nameOrId)).logs();
     }
 
     /** Changes whenever the container's log does: poll it to read {@link #logs} only when there is something new. */
     public String logStamp(String nameOrId) throws IOException {
-        return process(find(nameOrId)).logStamp();
+        return attached(find(nameOrId)).logStamp();
     }
 
     /** Runs a program in the running container's namespaces, as {@code docker exec}. */
     public Process exec(String nameOrId, List<String> argv) throws IOException {
         ContainerRecord r = find(nameOrId);
         ContainerProcess p = process(r);
-        if (!p.isRunning()) {
+        if (p == null || !p.isRunning()) {
             throw new IllegalStateException("container " + r.name() + " is not running");
         }
         return p.exec(argv);
@@ -335,7 +335,7 @@ public final class Containers {
     public ContainerInfo stop(String nameOrId, Duration grace) throws IOException, InterruptedException {
         ContainerRecord r = find(nameOrId);
         ContainerProcess p = process(r);
-        if (p.isRunning()) {
+        if (p != null && p.isRunning()) {
             try {
                 p.signal(SIGTERM);
             } catch (ContainerException e) {
@@ -352,7 +352,7 @@ public final class Containers {
     public void kill(String nameOrId, int signal) throws IOException {
         ContainerRecord r = find(nameOrId);
         ContainerProcess p = process(r);
-        if (!p.isRunning()) {
+        if (p == null || !p.isRunning()) {
             throw new IllegalStateException("container " + r.name() + " is not running");
         }
         if (signal == SIGKILL) {
@@ -366,7 +366,7 @@ public final class Containers {
     public void remove(String nameOrId, boolean force) throws IOException, InterruptedException {
         ContainerRecord r = find(nameOrId);
         ContainerProcess p = process(r);
-        if (p.isRunning()) {
+        if (p != null && p.isRunning()) {
             if (!force) {
                 throw new IllegalStateException("container " + r.name() + " is running: stop it first, or remove it with -f");
             }
@@ -397,7 +397,7 @@ public final class Containers {
         Set<Digest> inUse = new HashSet<>();
         for (ContainerRecord r : records()) {
             ContainerProcess p = process(r);
-            if (p.isRunning()) {
+            if (p != null && p.isRunning()) {
                 r.lowerDiffIds().forEach(d -> inUse.add(Digest.parse(d)));
             } else {
                 destroy(r, p);
@@ -454,7 +454,22 @@ public final class Containers {
             return ContainerProcess.attach(dir.resolve(r.id()).resolve("run"));
         } catch (NoSuchFileException e) {
             return null;
+        } catch (ContainerException e) {
+            if (e.getCause() instanceof NoSuchFileException) {
+                return null; // a removal cut short (the process was killed) left the record without its state
+            }
+            throw e;
         }
+    }
+
+    /** The container's process state, or a clear error for a container whose removal was cut short. */
+    private ContainerProcess attached(ContainerRecord r) throws IOException {
+        ContainerProcess p = process(r);
+        if (p == null) {
+            throw new ContainerException("container " + r.name() + " has no process state left (its removal was cut "
+                    + "short); remove it with 'modelgate rm " + r.name() + "'");
+        }
+        return p;
     }
 
     private ContainerRecord find(String nameOrId) throws IOException {

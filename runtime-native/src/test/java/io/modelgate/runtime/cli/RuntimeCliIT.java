@@ -230,6 +230,25 @@ class RuntimeCliIT {
     }
 
     @Test
+    void lists_and_removes_a_container_whose_removal_was_cut_short() throws Exception {
+        Run r = cli("run", "-d", "--name", "half", "busybox:test", "sleep", "300");
+        assertThat(r.status()).as(r.err()).isZero();
+        String id = inspect("half").get("id").asText();
+        assertThat(cli("stop", "-t", "0", "half").status()).isZero();
+        // what a SIGKILL in the middle of 'rm' leaves: the record, without the process state it points to
+        Files.delete(home.resolve("containers").resolve(id).resolve("run/spec"));
+
+        Run ps = cli("ps", "-a");
+        assertThat(ps.status()).as(ps.err()).isZero();
+        assertThat(ps.out()).contains("half");
+        assertThat(cli("logs", "half").err()).contains("removal was cut short");
+        Run rm = cli("rm", "half");
+        assertThat(rm.status()).as(rm.err()).isZero();
+        assertThat(home.resolve("containers").resolve(id)).doesNotExist();
+        assertThat(cgroupDirs(id)).isEmpty();
+    }
+
+    @Test
     void refuses_clearly_an_unknown_image_a_missing_mount_and_a_tiny_memory_limit() {
         Run unknown = cli("run", "--rm", "nosuch:1");
         assertThat(unknown.status()).isEqualTo(1);
