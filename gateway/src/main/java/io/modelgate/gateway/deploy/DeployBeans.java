@@ -3,6 +3,8 @@ package io.modelgate.gateway.deploy;
 import io.modelgate.gateway.ReplicaRuntimeFactory;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.runtime.container.Containers;
+import io.modelgate.runtime.gpu.GpuConfig;
+import io.modelgate.runtime.gpu.Gpus;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -22,13 +24,28 @@ public class DeployBeans {
     @Singleton
     ImageLookup imageLookup(@ConfigProperty(name = "modelgate.home") Path home) {
         ImageStore images = ImageStore.open(home);
-        return image -> images.find(image).isPresent();
+        return image -> images.find(image).map(i -> i.digest().toString());
     }
 
     @Produces
     @Singleton
     ReplicaRuntimeFactory replicaRuntimes(@ConfigProperty(name = "modelgate.home") Path home) {
         return () -> new NativeReplicaRuntime(Containers.open(home), home.resolve("replicas"));
+    }
+
+    @Produces
+    @Singleton
+    GpuCapacity gpuCapacity(@ConfigProperty(name = "modelgate.home") Path home) {
+        // looked at once, on first use: GPUs do not come and go while the gateway runs
+        int[] total = {-1};
+        return () -> {
+            synchronized (total) {
+                if (total[0] < 0) {
+                    total[0] = Gpus.detect(GpuConfig.host(home.resolve("gpus"))).gpus().size();
+                }
+                return total[0];
+            }
+        };
     }
 
     @Produces
