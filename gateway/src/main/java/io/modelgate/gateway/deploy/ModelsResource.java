@@ -81,10 +81,10 @@ public class ModelsResource {
         DeploymentSpec spec;
         try {
             spec = DeploymentJson.parseRequest(bytes);
+            checkGpus(spec);
         } catch (FieldException e) {
             throw Problem.badField(e.field(), e.getMessage()).toException();
         }
-        checkGpus(spec);
         String digest = digest(spec.image());
         Deployment d = new Deployment(spec, clock.instant().truncatedTo(ChronoUnit.MILLIS),
                 List.of(Revision.first(spec, digest)));
@@ -165,7 +165,8 @@ public class ModelsResource {
             int total = gpus.total();
             if (wanted > total) {
                 throw new FieldException("resources.gpus", "model '" + spec.name() + "' needs " + wanted
-                        + " GPU(s) per replica but this machine has " + total + "; ask for at most " + total);
+                        + " GPU(s) per replica but this machine has " + total + (total == 0
+                        ? "; set resources.gpus to 0 or deploy on a machine with GPUs" : "; ask for at most " + total));
             }
         }
     }
