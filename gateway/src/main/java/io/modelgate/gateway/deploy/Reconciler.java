@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +52,10 @@ public final class Reconciler {
     private final Clock clock;
     private final Timeouts timeouts;
     private final Map<String, Model> models = new HashMap<>();
+    /** Replicas being stopped by a worker now; shutdown waits for them rather than stopping them a second time. */
+    private final Set<ReplicaRuntime.Replica> stopping = ConcurrentHashMap.newKeySet();
+    /** Set on shutdown: drains end at once. */
+    private volatile boolean closing;
 
     /**
      * @param ready how long a new replica may take to answer its readiness probe
@@ -341,8 +347,20 @@ public final class Reconciler {
         s.replica = null;
         publish(m);
         if (r != null) {
-            executor.execute(() -> stopQuietly(r));
+            stopLater(r);
         }
+    }
+
+    /** Stops a replica on a worker, where {@link #stopAll} can wait for it. */
+    private void stopLater(ReplicaRuntime.Replica r) {
+        stopping.add(r);
+        executor.execute(() -> {
+            try {
+                stopQuietly(r);
+            } finally {
+                stopping.remove(r);
+            }
+        });
     }
 
     /** 1 s, 2 s, 4 s, … up to 5 min. */
@@ -382,15 +400,19 @@ public final class Reconciler {
                 Optional.ofNullable(m.lastExit), views));
     }
 
-    /** Stops every replica this reconciler started (gateway shutdown). */
+    /**
+     * Stops every replica this reconciler started (gateway shutdown): drains in progress end at once, and the stops
+     * already under way are waited for (up to a minute), so that none is cut off half-way.
+     */
     public void stopAll() {
+        closing = true;
         List<ReplicaRuntime.Replica> all = new ArrayList<>();
         synchronized (this) {
             for (Map.Entry<String, Model> e : models.entrySet()) {
                 router.unregister(e.getKey());
                 for (Slot s : e.getValue().slots) {
                     s.state = State.DRAINING;
-                    if (s.replica != null) {
+                    if (s.replica != null && !stopping.contains(s.replica)) {
                         all.add(s.replica);
                     }
                 }
@@ -398,6 +420,14 @@ public final class Reconciler {
             models.clear();
         }
         all.forEach(this::stopQuietly);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        try {
+            while (!stopping.isEmpty() && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void startAndProbe(Model m, Slot s) {
@@ -441,7 +471,7 @@ public final class Reconciler {
             if (s.state != State.STARTING) {
                 s.replica = null;
                 m.slots.remove(s);
-                executor.execute(() -> stopQuietly(replica));
+                stopLater(replica);
                 return;
             }
         }
@@ -508,6 +538,7 @@ public final class Reconciler {
             return; // still starting: startAndProbe sees the state and stops it
         }
         publish(m);
+        stopping.add(r);
         executor.execute(() -> {
             try {
                 if (wasReady) {
@@ -519,6 +550,7 @@ public final class Reconciler {
             } catch (Exception e) {
                 LOG.warnf("could not stop replica %s: %s", r.name(), e.getMessage());
             } finally {
+                stopping.remove(r);
                 synchronized (this) {
                     m.slots.remove(s);
                 }
@@ -529,7 +561,7 @@ public final class Reconciler {
     private void drain(String model, ReplicaRuntime.Replica r) throws InterruptedException {
         long deadline = System.nanoTime() + timeouts.drain().toNanos();
         int left;
-        while ((left = router.inFlight(model, r.id())) > 0) {
+        while ((left = router.inFlight(model, r.id())) > 0 && !closing) {
             if (System.nanoTime() >= deadline) {
                 LOG.warnf("replica %s of model '%s' still had %d call(s) in flight after the %d s drain timeout; "
                         + "stopping it anyway", r.name(), model, left, timeouts.drain().toSeconds());

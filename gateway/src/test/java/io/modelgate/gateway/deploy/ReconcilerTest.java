@@ -52,8 +52,11 @@ class ReconcilerTest {
             return new Replica(name, name, URI.create("http://" + name + ":8080/v2/models/m/"), "/ready", "m");
         }
 
+        final Map<String, Integer> stops = new ConcurrentHashMap<>();
+
         @Override
         public void stop(Replica replica) {
+            stops.merge(replica.name(), 1, Integer::sum);
             running.remove(replica.name());
         }
 
@@ -395,5 +398,24 @@ class ReconcilerTest {
         TimeUnit.MILLISECONDS.sleep(100);
         assertThat(runtime.running).as("not stopped as a surplus copy of itself").containsExactly("m-aaaaaa");
         assertThat(r.status("m")).hasValueSatisfying(s -> assertThat(s.ready() + s.starting()).isEqualTo(1));
+    }
+
+    @Test
+    void shutdown_ends_drains_at_once_and_stops_each_replica_once() throws Exception {
+        Reconciler r = new Reconciler(runtime, router, executor, clock,
+                new Reconciler.Timeouts(Duration.ofSeconds(5), Duration.ofMinutes(5)));
+        r.scale(deployment("m"), 2);
+        eventually("two ready", () -> r.ready("m") == 2);
+        String[] ranOn = new String[1];
+        hold("m", new CompletableFuture<>(), ranOn);
+        r.scale(deployment("m"), 0);
+        TimeUnit.MILLISECONDS.sleep(200);
+        assertThat(runtime.running).as("draining its call").containsExactly(ranOn[0]);
+        long start = System.nanoTime();
+        r.stopAll();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not the 5 min drain timeout").isLessThan(Duration.ofSeconds(5));
+        assertThat(runtime.running).isEmpty();
+        assertThat(runtime.stops.values()).containsOnly(1);
+        assertThat(runtime.stops).hasSize(2);
     }
 }
