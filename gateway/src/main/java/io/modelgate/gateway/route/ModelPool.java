@@ -91,6 +91,9 @@ final class ModelPool {
             Map<String, Replica> next = new LinkedHashMap<>();
             for (Endpoint e : endpoints) {
                 Replica known = replicas.get(e.id());
+                if (known == null) {
+                    known = draining.get(e.id()); // back in rotation: keep counting its calls in flight
+                }
                 next.put(e.id(), known != null && known.endpoint.equals(e) ? known : new Replica(e));
             }
             for (Replica gone : replicas.values()) {

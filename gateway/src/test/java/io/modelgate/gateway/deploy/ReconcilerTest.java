@@ -418,4 +418,20 @@ class ReconcilerTest {
         assertThat(runtime.stops.values()).containsOnly(1);
         assertThat(runtime.stops).hasSize(2);
     }
+
+    @Test
+    void a_change_of_bounds_or_concurrency_keeps_the_replicas() throws Exception {
+        Reconciler r = reconciler();
+        Deployment d = withRevisions("m", revision(1, "v1", 100));
+        r.scale(d, 2);
+        eventually("two ready", () -> r.ready("m") == 2);
+        Set<String> before = Set.copyOf(runtime.running);
+        DeploymentSpec s = d.spec();
+        Deployment bounds = new Deployment(new DeploymentSpec("m", s.image(), 1, 9, 3, s.resources(), s.env(),
+                s.autoscaling()), Instant.EPOCH, d.revisions());
+        r.scale(bounds, 2);
+        TimeUnit.MILLISECONDS.sleep(200);
+        assertThat(runtime.running).as("no replica restarted").isEqualTo(before);
+        assertThat(runtime.stops).isEmpty();
+    }
 }
