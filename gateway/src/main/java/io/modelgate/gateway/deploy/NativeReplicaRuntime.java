@@ -217,8 +217,9 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
             if (info.running()) {
                 return Optional.empty();
             }
-            return Optional.of(info.state() + (info.exitCode() == null ? "" : " with exit code " + info.exitCode())
-                    + (info.oomKilled() ? ", killed for going over its memory limit (raise resources.memory)" : ""));
+            String how = info.state() + (info.exitCode() == null ? "" : " with exit code " + info.exitCode());
+            return Optional.of(info.oomKilled()
+                    ? "was OOM-killed (" + how + "): it went over its memory limit; raise resources.memory" : how);
         } catch (io.modelgate.runtime.container.ContainerNotFoundException gone) {
             return Optional.of("removed outside the gateway");
         } catch (IOException unknown) {
