@@ -19,6 +19,11 @@ public record Endpoint(String id, URI base, int revision) {
         }
     }
 
+    /** An endpoint of a model without revisions. */
+    public Endpoint(String id, URI base) {
+        this(id, base, 0);
+    }
+
     public static Endpoint of(String id, URI base) {
         return new Endpoint(id, base, 0);
     }
