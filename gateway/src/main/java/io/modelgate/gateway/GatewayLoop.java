@@ -80,9 +80,9 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
             return;
         }
         ReplicaRuntime runtime = runtimes.create();
-        Reconciler r = new Reconciler(runtime, router, workers, Duration.ofSeconds(120));
+        Reconciler r = new Reconciler(runtime, router, workers, clock, Reconciler.Timeouts.DEFAULT);
         try {
-            r.recover(store.list().stream().map(Deployment::spec).toList());
+            r.recover(store.list());
         } catch (Exception e) {
             // the gateway still serves; leftover replicas stay until the next start and are named in the log
             LOG.warnf(e, "could not re-adopt the replicas of an earlier gateway process: %s", e.getMessage());
@@ -128,7 +128,7 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
             all.forEach(s -> specs.put(s.name(), s.scaling()));
             r.removeExited();
             Map<String, Integer> desired = autoscaler.tick(specs, clock.instant());
-            r.reconcile(all, desired);
+            r.reconcile(deployments, desired);
             for (String model : specs.keySet()) {
                 if (watched.add(model)) {
                     metrics.watch(model, autoscaler::desired, r::ready,
@@ -160,7 +160,7 @@ public class GatewayLoop implements DeploymentListener, ReplicaStatus {
                 store.get(model).ifPresent(d -> {
                     if (r.ready(model) == 0) {
                         metrics.coldStartBegan(model, arrived);
-                        r.scale(d.spec(), autoscaler.coldStart(model, d.spec().scaling(), clock.instant()));
+                        r.scale(d, autoscaler.coldStart(model, d.spec().scaling(), clock.instant()));
                     }
                 });
             } catch (Exception e) {

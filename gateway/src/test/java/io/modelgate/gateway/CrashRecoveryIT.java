@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -105,6 +106,27 @@ class CrashRecoveryIT {
             });
             assertThat(replicas(containers, "a")).as("a's replica survives a second crash").containsExactly(aBefore);
 
+            // killed in the middle of a rolling update (a new env makes revision 2): the restarted gateway reads
+            // which revisions the deployment has, adopts what runs of both and finishes the rollout
+            assertThat(send("PATCH", "/models/a", "{\"env\":{\"ROLLOUT\":\"2\"}}").statusCode()).isEqualTo(202);
+            eventually("revision 2's container exists beside revision 1's", 30,
+                    () -> replicas(containers, "a").size() == 2);
+            gateway.destroyForcibly();
+            assertThat(gateway.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            gateway = startGateway();
+            eventually("a runs revision 2 only, and serves", 90, () -> {
+                try {
+                    List<Map<String, Object>> shown = JsonPath.from(send("GET", "/models/a", null).body())
+                            .getList("status.replicas");
+                    return shown != null && shown.size() == 1 && shown.get(0).get("revision").equals(2)
+                            && shown.get(0).get("state").equals("ready") && predicts("a")
+                            && replicas(containers, "a").size() == 1;
+                } catch (IOException notYet) {
+                    return false;
+                }
+            });
+            assertThat(replicas(containers, "a")).as("revision 1's replica retired").doesNotContain(aBefore);
+
             for (String model : List.of("a", "c", "d")) {
                 assertThat(send("DELETE", "/models/" + model, null).statusCode()).isEqualTo(204);
             }
@@ -125,14 +147,14 @@ class CrashRecoveryIT {
                 gateway.destroyForcibly();
                 gateway.waitFor(10, TimeUnit.SECONDS);
             }
-            for (ContainerInfo c : containers.list(true)) {
+            for (ContainerInfo c : list(containers, true)) {
                 try {
                     containers.remove(c.id(), true);
                 } catch (IOException e) {
                     System.out.println("could not remove container " + c.name() + ": " + e.getMessage());
                 }
             }
-            if (containers.list(true).isEmpty() && !Boolean.getBoolean("modelgate.keepHome")) {
+            if (list(containers, true).isEmpty() && !Boolean.getBoolean("modelgate.keepHome")) {
                 deleteTree(home); // nothing is mounted in it any more
             }
         }
@@ -213,11 +235,22 @@ class CrashRecoveryIT {
     }
 
     private static List<ContainerInfo> list(Containers containers, boolean all) {
-        try {
-            return containers.list(all);
-        } catch (IOException e) {
-            throw new AssertionError(e);
+        IOException last = null;
+        for (int i = 0; i < 20; i++) {
+            try {
+                return containers.list(all);
+            } catch (IOException e) {
+                // Containers.list fails when a container is removed while it looks at it: look again
+                last = e;
+                try {
+                    TimeUnit.MILLISECONDS.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
+        throw new AssertionError(last);
     }
 
     /** Ids of the deployment's containers, running or not. */

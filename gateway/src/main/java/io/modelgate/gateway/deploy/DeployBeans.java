@@ -4,6 +4,8 @@ import io.modelgate.gateway.ReplicaRuntimeFactory;
 import io.modelgate.gateway.source.ImageSources;
 import io.modelgate.gateway.source.ModelUpload;
 import io.modelgate.runtime.container.Containers;
+import io.modelgate.runtime.gpu.GpuConfig;
+import io.modelgate.runtime.gpu.Gpus;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -36,6 +38,21 @@ public class DeployBeans {
     @Singleton
     ReplicaRuntimeFactory replicaRuntimes(@ConfigProperty(name = "modelgate.home") Path home) {
         return () -> new NativeReplicaRuntime(Containers.open(home), home.resolve("replicas"));
+    }
+
+    @Produces
+    @Singleton
+    GpuCapacity gpuCapacity(@ConfigProperty(name = "modelgate.home") Path home) {
+        // looked at once, on first use: GPUs do not come and go while the gateway runs
+        int[] total = {-1};
+        return () -> {
+            synchronized (total) {
+                if (total[0] < 0) {
+                    total[0] = Gpus.detect(GpuConfig.host(home.resolve("gpus"))).gpus().size();
+                }
+                return total[0];
+            }
+        };
     }
 
     @Produces

@@ -38,6 +38,7 @@ final class DeploymentJson {
     private static final List<String> TOP = List.of("name", "image", "minReplicas", "maxReplicas",
             "containerConcurrency", "resources", "env", "autoscaling");
     private static final List<String> RESOURCES = List.of("cpus", "memory", "gpus");
+    private static final List<String> REVISION = List.of("revision", "image", "digest", "weight", "resources", "env");
     private static final List<String> AUTOSCALING = List.of("target", "stableWindow", "scaleToZeroGrace");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
@@ -55,12 +56,97 @@ final class DeploymentJson {
         JsonNode n = tree(file);
         List<String> known = new java.util.ArrayList<>(TOP);
         known.add("createdAt");
+        known.add("revisions");
         DeploymentSpec spec = spec(n, known);
+        Instant created;
         try {
-            return new Deployment(spec, Instant.parse(n.path("createdAt").asText()));
+            created = Instant.parse(n.path("createdAt").asText());
         } catch (DateTimeParseException e) {
             throw new FieldException("createdAt", "createdAt must be an ISO-8601 instant, got " + n.get("createdAt"));
         }
+        List<Revision> revisions = new java.util.ArrayList<>();
+        JsonNode rs = n.get("revisions");
+        if (rs != null && !rs.isNull()) {
+            if (!rs.isArray()) {
+                throw new FieldException("revisions", "revisions must be an array, got " + rs);
+            }
+            for (JsonNode r : rs) {
+                requireObject(r, "revisions[]");
+                rejectUnknown(r, "revisions[].", REVISION);
+                try {
+                    revisions.add(new Revision(integer(r, "revision", "revisions[].revision", 0, 1, Integer.MAX_VALUE),
+                            requiredText(r, "image"), requiredText(r, "digest"), resources(r.get("resources")),
+                            new TreeMap<>(env(r.get("env"))), integer(r, "weight", "revisions[].weight", 0, 0, 100)));
+                } catch (IllegalArgumentException e) {
+                    throw new FieldException("revisions", e.getMessage());
+                }
+            }
+        }
+        try {
+            return new Deployment(spec, created, revisions);
+        } catch (IllegalArgumentException e) {
+            throw new FieldException("revisions", e.getMessage());
+        }
+    }
+
+    /** A PATCH body: the changed spec (merged as RFC 7396 describes, then validated like POST) and the rollout. */
+    record Patch(DeploymentSpec spec, java.util.OptionalInt weight, boolean imageGiven) {
+    }
+
+    /**
+     * Applies a JSON merge patch (RFC 7396) to the current spec: members replace, {@code null} removes (back to the
+     * default), objects merge. {@code rollout.weight} is taken out first; it is not part of the spec.
+     */
+    static Patch parsePatch(byte[] body, DeploymentSpec current) {
+        JsonNode patch = tree(body);
+        java.util.OptionalInt weight = java.util.OptionalInt.empty();
+        JsonNode rollout = ((ObjectNode) patch).remove("rollout");
+        if (rollout != null && !rollout.isNull()) {
+            requireObject(rollout, "rollout");
+            rejectUnknown(rollout, "rollout.", List.of("weight"));
+            JsonNode w = rollout.get("weight");
+            if (w == null || w.isNull()) {
+                throw new FieldException("rollout.weight", "rollout.weight is required: the percent of requests "
+                        + "(0 to 100) the newest revision gets");
+            }
+            weight = java.util.OptionalInt.of(integer(rollout, "weight", "rollout.weight", 100, 0, 100));
+        }
+        JsonNode name = patch.get("name");
+        if (name != null && !name.equals(MAPPER.getNodeFactory().textNode(current.name()))) {
+            throw new FieldException("name", "name cannot be changed (it is '" + current.name() + "'); deploy a new "
+                    + "model under the new name instead");
+        }
+        ObjectNode merged = write(new Deployment(current, Instant.EPOCH));
+        merged.remove("createdAt");
+        rejectUnknown(patch, "", TOP);
+        mergePatch(merged, (ObjectNode) patch);
+        return new Patch(spec(merged, TOP), weight, patch.has("image"));
+    }
+
+    private static void mergePatch(ObjectNode target, ObjectNode patch) {
+        for (Map.Entry<String, JsonNode> e : patch.properties()) {
+            JsonNode v = e.getValue();
+            if (v.isNull()) {
+                target.remove(e.getKey());
+            } else if (v.isObject() && target.get(e.getKey()) instanceof ObjectNode t) {
+                mergePatch(t, (ObjectNode) v);
+            } else {
+                target.set(e.getKey(), stripNulls(v));
+            }
+        }
+    }
+
+    private static JsonNode stripNulls(JsonNode v) {
+        if (v instanceof ObjectNode o) {
+            ObjectNode copy = MAPPER.createObjectNode();
+            o.properties().forEach(e -> {
+                if (!e.getValue().isNull()) {
+                    copy.set(e.getKey(), stripNulls(e.getValue()));
+                }
+            });
+            return copy;
+        }
+        return v;
     }
 
     static ObjectNode write(Deployment d) {
@@ -82,6 +168,25 @@ final class DeploymentJson {
         a.put("stableWindow", format(s.autoscaling().stableWindow()));
         a.put("scaleToZeroGrace", format(s.autoscaling().scaleToZeroGrace()));
         n.put("createdAt", d.createdAt().toString());
+        if (!d.revisions().isEmpty()) {
+            var rs = n.putArray("revisions");
+            d.revisions().forEach(rev -> rs.add(write(rev)));
+        }
+        return n;
+    }
+
+    static ObjectNode write(Revision rev) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("revision", rev.number());
+        n.put("image", rev.image());
+        n.put("digest", rev.digest());
+        n.put("weight", rev.weight());
+        ObjectNode r = n.putObject("resources");
+        rev.resources().cpus().ifPresent(c -> r.put("cpus", c));
+        rev.resources().memoryBytes().ifPresent(m -> r.put("memory", m));
+        r.put("gpus", rev.resources().gpus());
+        ObjectNode env = n.putObject("env");
+        rev.env().forEach(env::put);
         return n;
     }
 
@@ -290,7 +395,7 @@ final class DeploymentJson {
         if (!unknown.isEmpty()) {
             String first = unknown.iterator().next();
             throw new FieldException(prefix + first, "unknown field '" + prefix + first + "'; the fields here are "
-                    + String.join(", ", known.stream().filter(k -> !k.equals("createdAt")).toList()));
+                    + String.join(", ", known.stream().filter(k -> !k.equals("createdAt") && !k.equals("revisions")).toList()));
         }
     }
 

@@ -44,6 +44,11 @@ public record DeploymentSpec(String name, String image, int minReplicas, int max
                 ScalingSpec.DEFAULT_STABLE_WINDOW, ScalingSpec.DEFAULT_SCALE_TO_ZERO_GRACE);
     }
 
+    /** The same bounds and autoscaling with another image, resources and environment (those of a revision). */
+    public DeploymentSpec withTemplate(String image, Resources resources, SortedMap<String, String> env) {
+        return new DeploymentSpec(name, image, minReplicas, maxReplicas, containerConcurrency, resources, env, autoscaling);
+    }
+
     public ScalingSpec scaling() {
         return scaling(minReplicas, maxReplicas, containerConcurrency, autoscaling);
     }

@@ -86,6 +86,24 @@ public final class DeploymentStore {
         return all;
     }
 
+    /**
+     * Reads, changes and durably rewrites one deployment as one step (concurrent changes are serialised); empty when
+     * there is none. An exception from {@code change} leaves the stored deployment as it was.
+     */
+    public synchronized Optional<Deployment> update(String name, java.util.function.UnaryOperator<Deployment> change)
+            throws IOException {
+        Optional<Deployment> current = get(name);
+        if (current.isEmpty()) {
+            return current;
+        }
+        Deployment next = change.apply(current.get());
+        if (!next.name().equals(name)) {
+            throw new IllegalArgumentException("a deployment cannot be renamed");
+        }
+        writeDurably(file(name), DeploymentJson.write(next).toPrettyString().getBytes(StandardCharsets.UTF_8));
+        return Optional.of(next);
+    }
+
     /** Removes a deployment durably; false when there was none. */
     public synchronized boolean delete(String name) throws IOException {
         if (!DeploymentSpec.DNS_LABEL.matcher(name).matches()) {

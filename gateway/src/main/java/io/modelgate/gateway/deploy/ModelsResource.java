@@ -1,7 +1,15 @@
 package io.modelgate.gateway.deploy;
 
 import io.modelgate.gateway.auth.Management;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelgate.gateway.problem.Problem;
+import io.modelgate.gateway.route.Router;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.PATCH;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -30,13 +38,18 @@ import java.io.InputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The management API: deploy, list, show and delete models. The body is read and mapped by hand
  * ({@link DeploymentJson}) so that every refusal is problem+json naming the field; a deployment is durable before
  * 202 is answered.
  *
- * <p>Not done yet: GET shows replica counts, the last error and the last exit, not each replica's address; PATCH is not implemented.
+ * <p>PATCH changes a deployment in place (RFC 7396 merge patch): bounds and concurrency apply at once; a new image,
+ * resources or env makes a new revision, rolled out without failing a request or, with {@code rollout.weight}, given
+ * a share of the requests beside the current one ({@link Rollout}).
  */
 @Path("/models")
 @Management
@@ -48,12 +61,17 @@ public class ModelsResource {
     private final int maxBodyBytes;
     private final DeploymentListener listener;
     private final ReplicaStatus replicas;
+    private final GpuCapacity gpus;
+    private final Router router;
     @Inject
     ModelUpload uploads;
 
     public ModelsResource(DeploymentStore store, ImageLookup images, Clock clock, DeploymentListener listener,
-                          ReplicaStatus replicas, @ConfigProperty(name = "modelgate.max-body-bytes", defaultValue = "65536") int maxBodyBytes) {
+                          ReplicaStatus replicas, GpuCapacity gpus, Router router,
+                          @ConfigProperty(name = "modelgate.max-body-bytes", defaultValue = "65536") int maxBodyBytes) {
         this.store = store;
+        this.gpus = gpus;
+        this.router = router;
         this.listener = listener;
         this.replicas = replicas;
         this.images = images;
@@ -83,17 +101,9 @@ public class ModelsResource {
         if (ModelUpload.accepts(headers.getMediaType())) {
             return deployUpload(body, uri);
         }
-        byte[] bytes = body == null ? new byte[0] : body.readNBytes(maxBodyBytes + 1);
-        if (bytes.length > maxBodyBytes) {
-            throw Problem.of(413, "Body too large", "the deployment description is over " + maxBodyBytes
-                    + " bytes; it should be a small JSON object (a model directory is uploaded as a tar, "
-                    + "with Content-Type application/x-tar)")
-                    .toException();
-        }
-        DeploymentSpec spec = parse(bytes);
+        DeploymentSpec spec = parse(readBody(body));
         requireNewName(spec);
-        images.require(spec.image());
-        return accept(spec, uri);
+        return accept(spec, images.require(spec.image()), uri);
     }
 
     /** A model directory as a tar: unpacked, packed into the store, deployed; the unpacked directory always goes. */
@@ -102,7 +112,7 @@ public class ModelsResource {
             DeploymentSpec spec = parse(upload.deployment(uri.getQueryParameters()));
             requireNewName(spec);
             upload.pack(uri.getQueryParameters());
-            return accept(spec, uri);
+            return accept(spec, images.require(spec.image()), uri);
         }
     }
 
@@ -113,16 +123,19 @@ public class ModelsResource {
         }
     }
 
-    private static DeploymentSpec parse(byte[] json) {
+    private DeploymentSpec parse(byte[] json) {
         try {
-            return DeploymentJson.parseRequest(json);
+            DeploymentSpec spec = DeploymentJson.parseRequest(json);
+            checkGpus(spec);
+            return spec;
         } catch (FieldException e) {
             throw Problem.badField(e.field(), e.getMessage()).toException();
         }
     }
 
-    private Response accept(DeploymentSpec spec, UriInfo uri) throws IOException {
-        Deployment d = new Deployment(spec, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    private Response accept(DeploymentSpec spec, String digest, UriInfo uri) throws IOException {
+        Deployment d = new Deployment(spec, clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                List.of(Revision.first(spec, digest)));
         try {
             store.create(d);
         } catch (DeploymentStore.AlreadyDeployedException e) {
@@ -131,6 +144,108 @@ public class ModelsResource {
         listener.deploymentsChanged();
         URI location = uri.getBaseUriBuilder().path("models").path(spec.name()).build();
         return Response.accepted(DeploymentJson.write(d).toString()).location(location).build();
+    }
+
+    @PATCH
+    @Path("{name}")
+    @Consumes({"application/merge-patch+json", MediaType.APPLICATION_JSON})
+    @Operation(summary = "Change a deployed model", description = """
+            A JSON merge patch (RFC 7396) of the deployment: members given replace the stored ones, null resets one
+            to its default, objects (resources, env, autoscaling) merge. minReplicas, maxReplicas, containerConcurrency
+            and autoscaling apply at once, without restarting replicas. A change of image (by digest: a tag that now
+            names another image counts), resources or env makes a new revision, rolled out without failing a request:
+            its replicas start beside the old ones, and only once they are ready are the old ones taken out of routing,
+            drained and stopped.
+
+            rollout.weight (0 to 100) splits requests between revisions: with a new image it gives the new revision
+            that percent and leaves the rest with the current one (a canary); alone, it moves the share of the newest
+            revision: {"rollout":{"weight":100}} promotes it, {"rollout":{"weight":0}} rolls back to the other one.
+            GET /models/{name} lists the revisions with their weights and replicas.""")
+    @RequestBody(content = @Content(mediaType = "application/merge-patch+json", examples = {
+            @ExampleObject(name = "scale", value = "{\"minReplicas\": 1, \"maxReplicas\": 8}"),
+            @ExampleObject(name = "rolling update", value = "{\"image\": \"iris:2\"}"),
+            @ExampleObject(name = "canary", value = "{\"image\": \"iris:2\", \"rollout\": {\"weight\": 20}}"),
+            @ExampleObject(name = "promote", value = "{\"rollout\": {\"weight\": 100}}"),
+            @ExampleObject(name = "roll back", value = "{\"rollout\": {\"weight\": 0}}")}))
+    @APIResponse(responseCode = "202", description = "Stored durably; the answer is the new deployment (spec and "
+            + "revisions); replicas follow asynchronously")
+    @APIResponse(responseCode = "400", description = "A field is invalid (problem+json names it)")
+    @APIResponse(responseCode = "404", description = "No model of that name is deployed")
+    @APIResponse(responseCode = "413", description = "The body is over the limit")
+    public Response patch(@PathParam("name") String name, InputStream body) throws IOException {
+        byte[] bytes = readBody(body);
+        Optional<String> image = patchedImage(bytes);
+        if (image.isPresent()) {
+            images.require(image.get()); // a registry reference is pulled before the change is stored
+        }
+        Optional<Deployment> changed;
+        try {
+            changed = store.update(name, current -> {
+                Deployment withRevisions = current.revisions().isEmpty()
+                        ? new Deployment(current.spec(), current.createdAt(),
+                        List.of(Revision.first(current.spec(), uncheckedDigest(current.spec().image()))))
+                        : current;
+                DeploymentJson.Patch patch = DeploymentJson.parsePatch(bytes, current.spec());
+                checkGpus(patch.spec());
+                Optional<String> digest = patch.imageGiven()
+                        ? Optional.of(uncheckedDigest(patch.spec().image())) : Optional.empty();
+                return Rollout.apply(withRevisions, patch.spec(), digest, patch.weight());
+            });
+        } catch (FieldException e) {
+            throw Problem.badField(e.field(), e.getMessage()).toException();
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        Deployment d = changed.orElseThrow(() -> notDeployed(name));
+        listener.deploymentsChanged();
+        return Response.accepted(DeploymentJson.write(d).toString()).build();
+    }
+
+    /** The image a patch names, if it names one; a malformed body is left for the patch parser to refuse. */
+    private static Optional<String> patchedImage(byte[] patch) {
+        try {
+            var image = DeploymentJson.MAPPER.readTree(patch).get("image");
+            return image != null && image.isTextual() ? Optional.of(image.asText()) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private byte[] readBody(InputStream body) throws IOException {
+        byte[] bytes = body == null ? new byte[0] : body.readNBytes(maxBodyBytes + 1);
+        if (bytes.length > maxBodyBytes) {
+            throw Problem.of(413, "Body too large", "the deployment description is over " + maxBodyBytes
+                    + " bytes; it should be a small JSON object (a model directory is uploaded as a tar, "
+                    + "with Content-Type application/x-tar)")
+                    .toException();
+        }
+        return bytes;
+    }
+
+    private void checkGpus(DeploymentSpec spec) {
+        int wanted = spec.resources().gpus();
+        if (wanted > 0) {
+            int total = gpus.total();
+            if (wanted > total) {
+                throw new FieldException("resources.gpus", "model '" + spec.name() + "' needs " + wanted
+                        + " GPU(s) per replica but this machine has " + total + (total == 0
+                        ? "; set resources.gpus to 0 or deploy on a machine with GPUs" : "; ask for at most " + total));
+            }
+        }
+    }
+
+
+    private String uncheckedDigest(String image) {
+        Optional<String> found;
+        try {
+            found = images.digest(image);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw new FieldException("image", "image reference '" + image + "' is not valid: " + e.getMessage());
+        }
+        return found.orElseThrow(() -> new FieldException("image", "no image '" + image + "' in the store; pack it "
+                + "first ('modelgate pack <dir>') or pull it ('modelgate pull " + image + "')"));
     }
 
     @GET
@@ -150,17 +265,41 @@ public class ModelsResource {
         return withStatus(store.get(name).orElseThrow(() -> notDeployed(name))).toString();
     }
 
-    /** The stored deployment plus, once the reconciler has seen it, its replica counts and last error. */
-    private com.fasterxml.jackson.databind.node.ObjectNode withStatus(Deployment d) {
-        var n = DeploymentJson.write(d);
-        replicas.of(d.name()).ifPresent(s -> {
-            var status = n.putObject("status");
-            status.put("desiredReplicas", s.desired());
-            status.put("readyReplicas", s.ready());
-            status.put("startingReplicas", s.starting());
-            s.lastError().ifPresent(e -> status.put("lastError", e));
-            status.put("replicaExits", s.exits());
-            s.lastExit().ifPresent(e -> status.put("lastExit", e));
+    /**
+     * The stored deployment plus, once the reconciler has seen it, its replicas (name, revision, state, address,
+     * restarts, last exit), the ready count and requests served per revision, and the last error.
+     */
+    private ObjectNode withStatus(Deployment d) {
+        ObjectNode n = DeploymentJson.write(d);
+        Map<Integer, Long> served = router.served(d.name());
+        Optional<Reconciler.Status> status = replicas.of(d.name());
+        if (n.get("revisions") instanceof ArrayNode revisions) {
+            for (var r : revisions) {
+                int number = r.get("revision").asInt();
+                ((ObjectNode) r).put("readyReplicas", status.map(s -> s.replicas().stream()
+                        .filter(x -> x.revision() == number && x.state() == Reconciler.State.READY).count()).orElse(0L));
+                ((ObjectNode) r).put("requestsServed", served.getOrDefault(number, 0L));
+            }
+        }
+        status.ifPresent(s -> {
+            ObjectNode st = n.putObject("status");
+            st.put("desiredReplicas", s.desired());
+            st.put("readyReplicas", s.ready());
+            st.put("startingReplicas", s.starting());
+            s.lastError().ifPresent(e -> st.put("lastError", e));
+            st.put("replicaExits", s.exits());
+            s.lastExit().ifPresent(e -> st.put("lastExit", e));
+            ArrayNode list = st.putArray("replicas");
+            for (Reconciler.ReplicaView v : s.replicas()) {
+                ObjectNode r = list.addObject();
+                r.put("name", v.name());
+                r.put("revision", v.revision());
+                r.put("state", v.state().label());
+                v.address().ifPresent(a -> r.put("address", a.toString()));
+                r.put("restarts", v.restarts());
+                v.lastExit().ifPresent(e -> r.put("lastExit", e));
+                v.reason().ifPresent(e -> r.put("reason", e));
+            }
         });
         return n;
     }

@@ -65,7 +65,7 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
     }
 
     @Override
-    public Replica start(DeploymentSpec spec, String replicaName) throws IOException {
+    public Replica start(DeploymentSpec spec, int revision, String replicaName) throws IOException {
         StoredImage image = containers.store().resolve(spec.image());
         Map<String, String> labels = image.config().config().labels();
         String port = labels == null ? null : labels.get(PORT_LABEL);
@@ -78,6 +78,7 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
         Properties record = new Properties();
         record.setProperty("deployment", spec.name());
         record.setProperty("imageDigest", image.digest().toString());
+        record.setProperty("revision", String.valueOf(revision));
         record.setProperty("port", port);
         record.setProperty("health", health);
         record.setProperty("modelName", modelName);
@@ -98,6 +99,9 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
         ContainerInfo info;
         try {
             info = containers.run(request);
+        } catch (io.modelgate.runtime.gpu.GpuUnavailableException e) {
+            Files.deleteIfExists(recordFile(replicaName));
+            throw new PendingException("waiting for " + spec.resources().gpus() + " GPU(s): " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(recordFile(replicaName));
             throw e;
@@ -150,8 +154,14 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
             }
             Properties record = new Properties();
             record.load(new StringReader(Files.readString(f)));
+            int revision;
+            try {
+                revision = Integer.parseInt(record.getProperty("revision", "0"));
+            } catch (NumberFormatException damaged) {
+                revision = -1; // matches no revision, so the replica is removed
+            }
             found.add(new LeftOver(replica(info, record), record.getProperty("deployment"), info.imageDigest(),
-                    info.running() && info.address() != null));
+                    revision, info.running() && info.address() != null));
         }
         return found;
     }
@@ -207,8 +217,9 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
             if (info.running()) {
                 return Optional.empty();
             }
-            return Optional.of(info.state() + (info.exitCode() == null ? "" : " with exit code " + info.exitCode())
-                    + (info.oomKilled() ? ", killed for going over its memory limit (raise resources.memory)" : ""));
+            String how = info.state() + (info.exitCode() == null ? "" : " with exit code " + info.exitCode());
+            return Optional.of(info.oomKilled()
+                    ? "was OOM-killed (" + how + "): it went over its memory limit; raise resources.memory" : how);
         } catch (io.modelgate.runtime.container.ContainerNotFoundException gone) {
             return Optional.of("removed outside the gateway");
         } catch (IOException unknown) {

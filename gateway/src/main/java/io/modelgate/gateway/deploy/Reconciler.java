@@ -5,86 +5,156 @@ import io.modelgate.gateway.route.Router;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.net.URI;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Makes the replicas of each deployment match the desired count: starts missing ones, probes them until ready and
- * only then hands them to the router; takes extra ones out of the router before stopping them. Blocking work runs on
- * the given executor; the bookkeeping is guarded by {@code this}.
+ * Makes the replicas of each deployment match its revisions and the desired count. Each revision that takes
+ * requests (weight above 0) gets its share of the desired count, at least one while the count is above 0; a new
+ * replica is probed until ready and only then handed to the router. Replicas of revisions that no longer take
+ * requests are retired only once every weighted revision has all its replicas ready (a rolling update surges, then
+ * retires), and a retired replica is first taken out of the router, then drained (its calls in flight finish, up to
+ * the drain timeout), then stopped — the same for scale-down and delete, so that no call fails on the way.
  *
- * <p>On start, {@link #recover} re-adopts the replicas an earlier gateway process left running (probing them like new
- * ones) and removes the rest, so that a gateway killed mid-way leaves nothing behind once it is back.
+ * <p>A replica whose process exits (or that does not start or get ready) is restarted after a back-off that starts
+ * at 1 s and doubles up to 5 min, reset once a replica has been ready for 10 min; while it waits it shows as
+ * crashed. A replica that cannot start for want of a GPU is pending and retried every tick.
  *
- * <p>Not done yet: a replica that hangs but keeps running is only ejected by the router (no periodic readiness
- * probe after the first).
+ * <p>Blocking work runs on the given executor; the bookkeeping is guarded by {@code this}. On start, {@link #recover}
+ * re-adopts the replicas an earlier gateway process left running (probing them like new ones) and removes the rest.
  */
 public final class Reconciler {
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** A replica ready this long before it exits starts its back-off from the beginning again. */
+    static final Duration BACKOFF_RESET = Duration.ofMinutes(10);
 
     private final ReplicaRuntime runtime;
     private final Router router;
     private final Executor executor;
-    private final Duration readyTimeout;
+    private final Clock clock;
+    private final Timeouts timeouts;
     private final Map<String, Model> models = new HashMap<>();
+    /** Replicas being stopped by a worker now; shutdown waits for them rather than stopping them a second time. */
+    private final Set<ReplicaRuntime.Replica> stopping = ConcurrentHashMap.newKeySet();
+    /** Set on shutdown: drains end at once. */
+    private volatile boolean closing;
 
-    public Reconciler(ReplicaRuntime runtime, Router router, Executor executor, Duration readyTimeout) {
+    /**
+     * @param ready how long a new replica may take to answer its readiness probe
+     * @param drain how long a retired replica's calls in flight may take before it is stopped anyway
+     */
+    public record Timeouts(Duration ready, Duration drain) {
+        public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(120), Duration.ofSeconds(30));
+    }
+
+    public Reconciler(ReplicaRuntime runtime, Router router, Executor executor, Clock clock, Timeouts timeouts) {
         this.runtime = runtime;
         this.router = router;
         this.executor = executor;
-        this.readyTimeout = readyTimeout;
+        this.clock = clock;
+        this.timeouts = timeouts;
+    }
+
+    /** What a replica is doing, as GET /models/{name} shows it. */
+    public enum State {
+        STARTING, READY, DRAINING, PENDING, CRASHED;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * One replica as shown to users.
+     *
+     * @param reason why it is pending or crashed, and when it is restarted
+     */
+    public record ReplicaView(String name, int revision, State state, Optional<URI> address, int restarts,
+                              Optional<String> lastExit, Optional<String> reason) {
     }
 
     /**
      * One model's replicas as the reconciler tracks them.
      *
      * @param lastError why the last replica failed to start or get ready; cleared when one gets ready
-     * @param exits     how many ready replicas have exited (and were replaced) so far
+     * @param exits     how many replicas have exited (and were restarted) so far
      * @param lastExit  how the last of them ended
      */
     public record Status(int desired, int ready, int starting, Optional<String> lastError, int exits,
-                         Optional<String> lastExit) {
+                         Optional<String> lastExit, List<ReplicaView> replicas) {
+        public Status {
+            replicas = List.copyOf(replicas);
+        }
     }
 
     private static final class Model {
-        DeploymentSpec spec;
+        final String name;
+        Deployment deployment;
         int desired;
-        final List<Tracked> replicas = new ArrayList<>();
+        /** False for a model only adopted so far: no count was asked for yet, so nothing is retired. */
+        boolean scaled;
+        final List<Slot> slots = new ArrayList<>();
         String lastError;
         int exits;
         String lastExit;
+
+        Model(String name) {
+            this.name = name;
+        }
     }
 
-    private static final class Tracked {
-        final String name;
+    /** A place for one replica: it keeps its restart count and back-off across the containers that fill it. */
+    private static final class Slot {
+        final Revision revision;
+        String name;
         ReplicaRuntime.Replica replica;
-        boolean ready;
-        boolean stopping;
+        State state = State.STARTING;
+        int restarts;
+        int failures;
+        Instant readySince;
+        Instant restartAt;
+        String lastExit;
+        String reason;
 
-        Tracked(String name) {
+        Slot(Revision revision, String name) {
+            this.revision = revision;
             this.name = name;
         }
     }
 
     /**
-     * Adopts the running replicas an earlier gateway process left for a deployment that is still stored with the
-     * same image, and removes every other one (see {@link Adoption}). Call once, before the first reconcile.
+     * Adopts the running replicas an earlier gateway process left for a revision the stored deployment still lists,
+     * with the same image, and removes every other one (see {@link Adoption}). Call once, before the first reconcile.
      */
-    public void recover(List<DeploymentSpec> specs) throws IOException {
-        Map<String, DeploymentSpec> byName = new HashMap<>();
-        Map<String, String> wanted = new HashMap<>();
-        for (DeploymentSpec s : specs) {
-            byName.put(s.name(), s);
-            runtime.imageDigest(s).ifPresent(d -> wanted.put(s.name(), d));
+    public void recover(List<Deployment> deployments) throws IOException {
+        Map<String, Deployment> byName = new HashMap<>();
+        Map<String, Map<Integer, String>> wanted = new HashMap<>();
+        for (Deployment d : deployments) {
+            Deployment full = withRevisions(d);
+            byName.put(d.name(), full);
+            if (!full.revisions().isEmpty()) {
+                Map<Integer, String> digests = new HashMap<>();
+                full.revisions().forEach(r -> digests.put(r.number(), r.digest()));
+                wanted.put(d.name(), digests);
+            }
         }
         Adoption.Plan plan = Adoption.plan(wanted, runtime.leftOver());
         for (Adoption.Removal r : plan.remove()) {
@@ -100,106 +170,211 @@ public final class Reconciler {
             }
         }
         for (ReplicaRuntime.LeftOver f : plan.adopt()) {
-            LOG.infof("re-adopting replica %s of model '%s' left by an earlier gateway process",
-                    f.replica().name(), f.deployment());
-            adopt(byName.get(f.deployment()), f.replica());
+            LOG.infof("re-adopting replica %s (revision %d) of model '%s' left by an earlier gateway process",
+                    f.replica().name(), f.revision(), f.deployment());
+            adopt(byName.get(f.deployment()), f);
         }
     }
 
-    private synchronized void adopt(DeploymentSpec spec, ReplicaRuntime.Replica replica) {
-        Model m = models.computeIfAbsent(spec.name(), n -> new Model());
-        if (!spec.equals(m.spec)) {
-            router.register(spec.name(), spec.routing());
-            m.spec = spec;
-        }
-        if (m.replicas.stream().anyMatch(t -> t.replica != null && t.replica.id().equals(replica.id()))) {
+    private synchronized void adopt(Deployment d, ReplicaRuntime.LeftOver found) {
+        Model m = model(d);
+        if (m.slots.stream().anyMatch(s -> s.replica != null && s.replica.id().equals(found.replica().id()))) {
             return; // tracked already
         }
-        Tracked t = new Tracked(replica.name());
-        t.replica = replica;
-        m.replicas.add(t);
-        executor.execute(() -> probe(m, t, spec, replica));
+        Revision revision = m.deployment.revision(found.revision()).orElseThrow();
+        Slot s = new Slot(revision, found.replica().name());
+        s.replica = found.replica();
+        m.slots.add(s);
+        ReplicaRuntime.Replica replica = found.replica();
+        executor.execute(() -> probe(m, s, replica));
     }
 
     /** Brings every deployment towards its desired count; deployments no longer listed lose all replicas. */
-    public synchronized void reconcile(List<DeploymentSpec> specs, Map<String, Integer> desired) {
-        Map<String, DeploymentSpec> byName = new HashMap<>();
-        specs.forEach(s -> byName.put(s.name(), s));
+    public synchronized void reconcile(List<Deployment> deployments, Map<String, Integer> desired) {
+        Map<String, Deployment> byName = new HashMap<>();
+        deployments.forEach(d -> byName.put(d.name(), d));
         for (String gone : new ArrayList<>(models.keySet())) {
             if (!byName.containsKey(gone)) {
                 Model m = models.remove(gone);
                 router.unregister(gone);
-                m.replicas.forEach(t -> stop(m, t));
+                new ArrayList<>(m.slots).forEach(s -> retire(m, s));
             }
         }
-        byName.forEach((name, spec) -> scale(spec, desired.getOrDefault(name, spec.minReplicas())));
+        byName.forEach((name, d) -> scale(d, desired.getOrDefault(name, d.spec().minReplicas())));
     }
 
-    /** Brings one deployment to {@code desired} replicas. */
-    public synchronized void scale(DeploymentSpec spec, int desired) {
-        Model m = models.computeIfAbsent(spec.name(), n -> new Model());
-        if (!spec.equals(m.spec)) {
-            // a changed spec only changes routing here; rolling replicas onto a new spec is not done yet
-            router.register(spec.name(), spec.routing());
-            m.spec = spec;
-        }
+    /** Brings one deployment to {@code desired} replicas, spread over its revisions by weight. */
+    public synchronized void scale(Deployment d, int desired) {
+        Model m = model(d);
         m.desired = desired;
-        List<Tracked> live = m.replicas.stream().filter(t -> !t.stopping).toList();
-        for (int i = live.size(); i < desired; i++) {
-            Tracked t = new Tracked(spec.name() + "-" + HexFormat.of().formatHex(randomBytes()));
-            m.replicas.add(t);
-            executor.execute(() -> startAndProbe(m, t));
+        m.scaled = true;
+        converge(m);
+    }
+
+    /** The model's record, registered with the router and brought up to date with {@code d}. Lock held. */
+    private Model model(Deployment d) {
+        Model m = models.computeIfAbsent(d.name(), Model::new);
+        if (m.deployment == null || !m.deployment.spec().routing().equals(d.spec().routing())) {
+            router.register(d.name(), d.spec().routing());
         }
-        if (live.size() > desired) {
-            // not-ready ones go first, then the newest
-            List<Tracked> victims = new ArrayList<>(live);
-            victims.sort((a, b) -> Boolean.compare(a.ready, b.ready));
-            for (Tracked t : victims.subList(0, live.size() - desired)) {
-                t.stopping = true;
+        if (m.deployment == null || !(d.equals(m.deployment) || d.revisions().isEmpty()
+                && d.spec().equals(m.deployment.spec()))) {
+            m.deployment = withRevisions(d);
+            Map<Integer, Integer> weights = new HashMap<>();
+            m.deployment.revisions().forEach(r -> weights.put(r.number(), r.weight()));
+            router.setWeights(d.name(), weights);
+        }
+        return m;
+    }
+
+    /** A deployment stored before it had revisions runs its spec as revision 1. */
+    private Deployment withRevisions(Deployment d) {
+        if (!d.revisions().isEmpty()) {
+            return d;
+        }
+        String digest = runtime.imageDigest(d.spec()).orElse(d.spec().image());
+        return new Deployment(d.spec(), d.createdAt(), List.of(Revision.first(d.spec(), digest)));
+    }
+
+    /** Starts, restarts and retires replicas so the model heads for its revisions and count. Lock held. */
+    private void converge(Model m) {
+        Instant now = clock.instant();
+        boolean allReady = true;
+        List<Integer> weighted = new ArrayList<>();
+        for (Revision rev : m.deployment.revisions()) {
+            if (rev.weight() == 0) {
+                continue;
             }
-            publish(spec.name(), m);
-            victims.subList(0, live.size() - desired).forEach(t -> stop(m, t));
+            weighted.add(rev.number());
+            int target = m.desired == 0 ? 0 : Math.max(1, (int) Math.ceil(m.desired * rev.weight() / 100.0));
+            List<Slot> live = new ArrayList<>();
+            for (Slot s : m.slots) {
+                if (s.revision.number() == rev.number() && s.state != State.DRAINING) {
+                    live.add(s);
+                }
+            }
+            for (Slot s : live) {
+                if (s.state == State.PENDING || s.state == State.CRASHED && !now.isBefore(s.restartAt)) {
+                    restart(m, s);
+                }
+            }
+            for (int i = live.size(); i < target; i++) {
+                Slot s = new Slot(rev, newName(m.name));
+                m.slots.add(s);
+                live.add(s);
+                executor.execute(() -> startAndProbe(m, s));
+            }
+            if (live.size() > target) {
+                // the ones serving nothing go first, then the newest
+                live.sort(Comparator.comparing((Slot s) -> s.state == State.READY)
+                        .thenComparing(s -> s.readySince == null ? Instant.MAX : s.readySince, Comparator.reverseOrder()));
+                live.subList(0, live.size() - target).forEach(s -> retire(m, s));
+            }
+            long ready = m.slots.stream().filter(s -> s.revision.number() == rev.number() && s.state == State.READY).count();
+            if (ready < target) {
+                allReady = false;
+            }
         }
+        for (Slot s : new ArrayList<>(m.slots)) {
+            if (!weighted.contains(s.revision.number()) && s.state != State.DRAINING
+                    && (allReady || s.state != State.READY)) {
+                retire(m, s);
+            }
+        }
+        publish(m);
+    }
+
+    /** Fills a crashed or pending slot with a new container. Lock held. */
+    private void restart(Model m, Slot s) {
+        if (s.state == State.CRASHED) {
+            s.restarts++;
+        }
+        s.name = newName(m.name);
+        s.state = State.STARTING;
+        s.reason = null;
+        executor.execute(() -> startAndProbe(m, s));
     }
 
     /**
-     * Takes replicas whose process has exited out of the router and the count, so that the next
-     * {@link #reconcile} replaces them; the reason is kept as the model's last error.
+     * Takes replicas whose process has exited out of the router; they are restarted after their back-off. The
+     * reason is kept as the model's last exit.
      */
     public void removeExited() {
-        List<Tracked> ready = new ArrayList<>();
+        record Check(Model m, Slot s, ReplicaRuntime.Replica replica) {
+        }
+        List<Check> checks = new ArrayList<>();
         synchronized (this) {
             for (Model m : models.values()) {
-                for (Tracked t : m.replicas) {
-                    if (t.ready && !t.stopping) {
-                        ready.add(t);
+                for (Slot s : m.slots) {
+                    if ((s.state == State.READY || s.state == State.STARTING) && s.replica != null) {
+                        checks.add(new Check(m, s, s.replica));
                     }
                 }
             }
         }
-        for (Tracked t : ready) {
-            Optional<String> why = runtime.exited(t.replica);
+        for (Check c : checks) {
+            Optional<String> why = runtime.exited(c.replica());
             if (why.isPresent()) {
                 synchronized (this) {
-                    for (Map.Entry<String, Model> e : models.entrySet()) {
-                        Model m = e.getValue();
-                        if (m.replicas.contains(t) && !t.stopping) {
-                            LOG.warnf("replica %s of model '%s' %s", t.name, e.getKey(), why.get());
-                            m.lastExit = "replica " + t.name + " " + why.get();
-                            m.exits++;
-                            t.stopping = true;
-                            publish(e.getKey(), m);
-                            stop(m, t);
-                        }
+                    Slot s = c.s();
+                    if (models.get(c.m().name) == c.m() && s.replica == c.replica()
+                            && (s.state == State.READY || s.state == State.STARTING)) {
+                        LOG.warnf("replica %s of model '%s' %s", s.name, c.m().name, why.get());
+                        c.m().lastExit = "replica " + s.name + " " + why.get();
+                        c.m().exits++;
+                        crashed(c.m(), s, why.get());
                     }
                 }
             }
         }
+    }
+
+    /** Marks a slot crashed, removes its container and sets when it is restarted. Lock held. */
+    private void crashed(Model m, Slot s, String why) {
+        Instant now = clock.instant();
+        if (s.readySince != null && Duration.between(s.readySince, now).compareTo(BACKOFF_RESET) >= 0) {
+            s.failures = 0;
+        }
+        Duration delay = backoff(s.failures);
+        s.failures++;
+        s.state = State.CRASHED;
+        s.lastExit = why;
+        s.readySince = null;
+        s.restartAt = now.plus(delay);
+        s.reason = (s.failures > 1 ? "crash loop: failed " + s.failures + " times in a row; " : "")
+                + "restarting in " + DeploymentJson.format(delay) + " (back-off)";
+        ReplicaRuntime.Replica r = s.replica;
+        s.replica = null;
+        publish(m);
+        if (r != null) {
+            stopLater(r);
+        }
+    }
+
+    /** Stops a replica on a worker, where {@link #stopAll} can wait for it. */
+    private void stopLater(ReplicaRuntime.Replica r) {
+        stopping.add(r);
+        executor.execute(() -> {
+            try {
+                stopQuietly(r);
+            } finally {
+                stopping.remove(r);
+            }
+        });
+    }
+
+    /** 1 s, 2 s, 4 s, … up to 5 min. */
+    static Duration backoff(int failuresSoFar) {
+        if (failuresSoFar >= 20) {
+            return MAX_BACKOFF;
+        }
+        Duration d = FIRST_BACKOFF.multipliedBy(1L << failuresSoFar);
+        return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
     }
 
     public synchronized int ready(String model) {
         Model m = models.get(model);
-        return m == null ? 0 : (int) m.replicas.stream().filter(t -> t.ready && !t.stopping).count();
+        return m == null ? 0 : (int) m.slots.stream().filter(s -> s.state == State.READY).count();
     }
 
     /** The replicas whose container was started and is not removed yet (stopping ones too), by deployment name. */
@@ -217,89 +392,122 @@ public final class Reconciler {
         }
         int ready = 0;
         int starting = 0;
-        for (Tracked t : m.replicas) {
-            if (!t.stopping) {
-                if (t.ready) {
-                    ready++;
-                } else {
-                    starting++;
-                }
+        List<ReplicaView> views = new ArrayList<>();
+        for (Slot s : m.slots) {
+            if (s.state == State.READY) {
+                ready++;
+            } else if (s.state == State.STARTING) {
+                starting++;
             }
+            views.add(new ReplicaView(s.name, s.revision.number(), s.state,
+                    Optional.ofNullable(s.replica).map(r -> r.base().resolve("/")), s.restarts,
+                    Optional.ofNullable(s.lastExit), Optional.ofNullable(s.reason)));
         }
+        views.sort(Comparator.comparingInt(ReplicaView::revision).thenComparing(ReplicaView::name));
         return Optional.of(new Status(m.desired, ready, starting, Optional.ofNullable(m.lastError), m.exits,
-                Optional.ofNullable(m.lastExit)));
+                Optional.ofNullable(m.lastExit), views));
     }
 
-    /** Stops every replica this reconciler started (gateway shutdown). */
+    /**
+     * Stops every replica this reconciler started (gateway shutdown): drains in progress end at once, and the stops
+     * already under way are waited for (up to a minute), so that none is cut off half-way.
+     */
     public void stopAll() {
+        closing = true;
         List<ReplicaRuntime.Replica> all = new ArrayList<>();
         synchronized (this) {
             for (Map.Entry<String, Model> e : models.entrySet()) {
                 router.unregister(e.getKey());
-                for (Tracked t : e.getValue().replicas) {
-                    t.stopping = true;
-                    if (t.replica != null) {
-                        all.add(t.replica);
+                for (Slot s : e.getValue().slots) {
+                    s.state = State.DRAINING;
+                    if (s.replica != null && !stopping.contains(s.replica)) {
+                        all.add(s.replica);
                     }
                 }
             }
             models.clear();
         }
-        for (ReplicaRuntime.Replica r : all) {
-            try {
-                runtime.stop(r);
-            } catch (Exception e) {
-                LOG.warnf("could not stop replica %s: %s", r.name(), e.getMessage());
+        all.forEach(this::stopQuietly);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        try {
+            while (!stopping.isEmpty() && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(20);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private void startAndProbe(Model m, Tracked t) {
+    private void startAndProbe(Model m, Slot s) {
         DeploymentSpec spec;
+        String name;
         synchronized (this) {
-            if (t.stopping) {
-                m.replicas.remove(t);
+            if (s.state != State.STARTING) {
+                m.slots.remove(s); // retired before it started
                 return;
             }
-            spec = m.spec;
+            spec = s.revision.replicaSpec(m.deployment.spec());
+            name = s.name;
         }
         ReplicaRuntime.Replica replica;
         try {
-            replica = runtime.start(spec, t.name);
-        } catch (Exception e) {
-            LOG.warnf("could not start replica %s of model '%s': %s", t.name, spec.name(), e.getMessage());
+            replica = runtime.start(spec, s.revision.number(), name);
+        } catch (ReplicaRuntime.PendingException e) {
             synchronized (this) {
-                m.replicas.remove(t);
-                m.lastError = "replica " + t.name + " did not start: " + e.getMessage();
+                if (s.state == State.STARTING) {
+                    s.state = State.PENDING;
+                    s.reason = e.getMessage();
+                } else {
+                    m.slots.remove(s);
+                }
+            }
+            return;
+        } catch (Exception e) {
+            LOG.warnf("could not start replica %s of model '%s': %s", name, m.name, e.getMessage());
+            synchronized (this) {
+                m.lastError = "replica " + name + " did not start: " + e.getMessage();
+                if (s.state == State.STARTING) {
+                    crashed(m, s, "did not start: " + e.getMessage());
+                } else {
+                    m.slots.remove(s);
+                }
             }
             return;
         }
         synchronized (this) {
-            t.replica = replica;
-            if (t.stopping) {
-                stop(m, t);
+            s.replica = replica;
+            if (s.state != State.STARTING) {
+                s.replica = null;
+                m.slots.remove(s);
+                stopLater(replica);
                 return;
             }
         }
-        probe(m, t, spec, replica);
+        probe(m, s, replica);
     }
 
-    /** Probes until ready, then routes to it; stops it when it is not ready in time. */
-    private void probe(Model m, Tracked t, DeploymentSpec spec, ReplicaRuntime.Replica replica) {
-        long deadline = System.nanoTime() + readyTimeout.toNanos();
+    /** Probes until ready, then routes to it; a replica not ready in time counts as crashed. */
+    private void probe(Model m, Slot s, ReplicaRuntime.Replica replica) {
+        long deadline = System.nanoTime() + timeouts.ready().toNanos();
         try {
             while (System.nanoTime() < deadline) {
                 synchronized (this) {
-                    if (t.stopping) {
-                        return; // whoever set stopping stops it
+                    if (s.state != State.STARTING || s.replica != replica) {
+                        return; // retired or crashed: whoever changed it stops it
                     }
                 }
                 if (runtime.ready(replica)) {
                     synchronized (this) {
-                        if (!t.stopping) {
-                            t.ready = true;
+                        if (s.state == State.STARTING && s.replica == replica) {
+                            s.state = State.READY;
+                            s.readySince = clock.instant();
+                            s.reason = null;
                             m.lastError = null;
-                            publish(spec.name(), m);
+                            if (models.get(m.name) == m && m.scaled) {
+                                converge(m); // routes it, and may retire an older revision
+                            } else {
+                                publish(m);
+                            }
                         }
                     }
                     return;
@@ -308,51 +516,95 @@ public final class Reconciler {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return;
         }
         synchronized (this) {
-            m.lastError = "replica " + t.name + " was not ready (" + replica.healthPath() + ") within "
-                    + readyTimeout.toSeconds() + " s; see its logs with 'modelgate logs " + t.name + "'";
-            t.stopping = true;
-            stop(m, t);
+            if (s.state == State.STARTING && s.replica == replica) {
+                m.lastError = "replica " + s.name + " was not ready (" + replica.healthPath() + ") within "
+                        + timeouts.ready().toSeconds() + " s; see its logs with 'modelgate logs " + s.name + "'";
+                crashed(m, s, "was not ready within " + timeouts.ready().toSeconds() + " s");
+            }
         }
     }
 
-    /** Called with the lock held. */
-    private void stop(Model m, Tracked t) {
-        t.stopping = true;
-        ReplicaRuntime.Replica r = t.replica;
-        if (r == null) {
-            return; // still starting: startAndProbe sees stopping and stops it
+    /**
+     * Takes a slot out of service: out of the router first, then (for a ready replica) a wait until its calls in
+     * flight have finished or the drain timeout, then the container is stopped. Lock held.
+     */
+    private void retire(Model m, Slot s) {
+        if (s.state == State.DRAINING) {
+            return;
         }
+        State was = s.state;
+        boolean wasReady = was == State.READY;
+        s.state = State.DRAINING;
+        ReplicaRuntime.Replica r = s.replica;
+        if (r == null) {
+            if (was == State.CRASHED || was == State.PENDING) {
+                m.slots.remove(s); // nothing runs
+            }
+            return; // still starting: startAndProbe sees the state and stops it
+        }
+        publish(m);
+        stopping.add(r);
         executor.execute(() -> {
             try {
+                if (wasReady) {
+                    drain(m.name, r);
+                }
                 runtime.stop(r);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (Exception e) {
                 LOG.warnf("could not stop replica %s: %s", r.name(), e.getMessage());
             } finally {
+                stopping.remove(r);
                 synchronized (this) {
-                    m.replicas.remove(t);
+                    m.slots.remove(s);
                 }
             }
         });
     }
 
-    /** Called with the lock held. */
-    private void publish(String model, Model m) {
-        List<Endpoint> ready = new ArrayList<>();
-        for (Tracked t : m.replicas) {
-            if (t.ready && !t.stopping) {
-                ready.add(Endpoint.of(t.replica.id(), t.replica.base()));
+    private void drain(String model, ReplicaRuntime.Replica r) throws InterruptedException {
+        long deadline = System.nanoTime() + timeouts.drain().toNanos();
+        int left;
+        while ((left = router.inFlight(model, r.id())) > 0 && !closing) {
+            if (System.nanoTime() >= deadline) {
+                LOG.warnf("replica %s of model '%s' still had %d call(s) in flight after the %d s drain timeout; "
+                        + "stopping it anyway", r.name(), model, left, timeouts.drain().toSeconds());
+                return;
             }
-        }
-        if (models.get(model) == m) {
-            router.setEndpoints(model, ready);
+            TimeUnit.MILLISECONDS.sleep(20);
         }
     }
 
-    private static byte[] randomBytes() {
+    private void stopQuietly(ReplicaRuntime.Replica r) {
+        try {
+            runtime.stop(r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warnf("could not stop replica %s: %s", r.name(), e.getMessage());
+        }
+    }
+
+    /** Hands the router the ready replicas. Lock held. */
+    private void publish(Model m) {
+        List<Endpoint> ready = new ArrayList<>();
+        for (Slot s : m.slots) {
+            if (s.state == State.READY && s.replica != null) {
+                ready.add(Endpoint.of(s.replica.id(), s.replica.base(), s.revision.number()));
+            }
+        }
+        if (models.get(m.name) == m) {
+            router.setEndpoints(m.name, ready);
+        }
+    }
+
+    private static String newName(String model) {
         byte[] b = new byte[3];
         RANDOM.nextBytes(b);
-        return b;
+        return model + "-" + HexFormat.of().formatHex(b);
     }
 }

@@ -7,8 +7,13 @@ import java.util.Optional;
 
 /** Starts and stops replicas of a deployment: the reconciler's seam to the container runtime. */
 public interface ReplicaRuntime {
-    /** Starts one replica and returns once its process runs (not yet ready). */
-    Replica start(DeploymentSpec spec, String replicaName) throws IOException;
+    /**
+     * Starts one replica of a revision (its {@link Revision#replicaSpec}) and returns once its process runs (not yet
+     * ready).
+     *
+     * @throws PendingException when it cannot start now for want of something another replica holds (a GPU)
+     */
+    Replica start(DeploymentSpec spec, int revision, String replicaName) throws IOException;
 
     /** Stops and removes a replica; a replica already gone is not an error. */
     void stop(Replica replica) throws IOException, InterruptedException;
@@ -33,8 +38,16 @@ public interface ReplicaRuntime {
      *
      * @param deployment  the deployment it was started for
      * @param imageDigest the digest of the image it runs
+     * @param revision    the deployment's revision it was started for; 0 when its record predates revisions
      */
-    record LeftOver(Replica replica, String deployment, String imageDigest, boolean running) {
+    record LeftOver(Replica replica, String deployment, String imageDigest, int revision, boolean running) {
+    }
+
+    /** A replica cannot start now because what it needs is held by others (e.g. no GPU free); retried later. */
+    final class PendingException extends IOException {
+        public PendingException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**

@@ -95,7 +95,9 @@ public class InferenceResource {
             metrics.request(name, Outcome.SERVED, took);
             Answer answer = served.value();
             return Response.status(answer.status()).entity(answer.body().getBytes())
-                    .type(answer.contentType() == null ? MediaType.APPLICATION_JSON : answer.contentType()).build();
+                    .type(answer.contentType() == null ? MediaType.APPLICATION_JSON : answer.contentType())
+                    .header(Router.REVISION_HEADER, served.endpoint().revision() > 0 ? served.endpoint().revision() : null)
+                    .build();
         }
         if (result instanceof RouteResult.Overloaded<?> o) {
             metrics.request(name, Outcome.OVERLOADED, took);

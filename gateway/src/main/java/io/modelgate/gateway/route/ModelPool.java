@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,11 @@ final class ModelPool {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Map<String, Replica> replicas = new LinkedHashMap<>();
+    /** Replicas taken out of rotation while calls to them were in flight, until those calls end. */
+    private final Map<String, Replica> draining = new HashMap<>();
+    /** Percent of requests per revision; empty = every replica alike. */
+    private Map<Integer, Integer> weights = Map.of();
+    private final Map<Integer, Long> served = new HashMap<>();
     private final ConcurrencyRecorder recorder;
     private RoutingPolicy policy;
     private int inFlight;
@@ -87,11 +93,63 @@ final class ModelPool {
             Map<String, Replica> next = new LinkedHashMap<>();
             for (Endpoint e : endpoints) {
                 Replica known = replicas.get(e.id());
+                if (known == null) {
+                    known = draining.get(e.id()); // back in rotation: keep counting its calls in flight
+                }
                 next.put(e.id(), known != null && known.endpoint.equals(e) ? known : new Replica(e));
             }
+            for (Replica gone : replicas.values()) {
+                if (!next.containsKey(gone.endpoint.id()) && gone.inFlight > 0) {
+                    draining.put(gone.endpoint.id(), gone);
+                }
+            }
+            next.keySet().forEach(draining::remove);
             replicas.clear();
             replicas.putAll(next);
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void weights(Map<Integer, Integer> weights) {
+        lock.lock();
+        try {
+            this.weights = Map.copyOf(weights);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Calls in flight to one replica, whether it is still in rotation or was taken out (draining). */
+    int inFlight(String endpointId) {
+        lock.lock();
+        try {
+            Replica r = replicas.get(endpointId);
+            if (r == null) {
+                r = draining.get(endpointId);
+            }
+            return r == null ? 0 : r.inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int inFlight() {
+        lock.lock();
+        try {
+            return inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Calls answered so far, per revision of the replica that answered. */
+    Map<Integer, Long> served() {
+        lock.lock();
+        try {
+            return Map.copyOf(served);
         } finally {
             lock.unlock();
         }
@@ -281,7 +339,11 @@ final class ModelPool {
         return new Slot<>(null, result);
     }
 
-    /** Power of two choices among the replicas under their limit: two at random, the one with fewer in flight. */
+    /**
+     * A revision chosen by weight among those with an eligible replica (weight-0 revisions only when no weighted one
+     * has any), then power of two choices among that revision's replicas under their limit. When all of the chosen
+     * revision's replicas are busy, a free replica of another revision serves rather than the call waiting.
+     */
     private Replica pickFree(List<Replica> eligible) {
         int limit = policy.containerConcurrency();
         List<Replica> free = new ArrayList<>(eligible.size());
@@ -293,6 +355,43 @@ final class ModelPool {
         if (free.isEmpty()) {
             return null;
         }
+        if (weights.isEmpty()) {
+            return twoChoices(free);
+        }
+        Map<Integer, Integer> candidates = new LinkedHashMap<>();
+        int total = 0;
+        for (Replica r : eligible) {
+            int w = weights.getOrDefault(r.endpoint.revision(), 0);
+            if (w > 0 && candidates.putIfAbsent(r.endpoint.revision(), w) == null) {
+                total += w;
+            }
+        }
+        if (total == 0) {
+            return twoChoices(free);
+        }
+        int pick = ThreadLocalRandom.current().nextInt(total);
+        int revision = -1;
+        for (Map.Entry<Integer, Integer> c : candidates.entrySet()) {
+            pick -= c.getValue();
+            if (pick < 0) {
+                revision = c.getKey();
+                break;
+            }
+        }
+        List<Replica> ofRevision = new ArrayList<>();
+        List<Replica> weighted = new ArrayList<>();
+        for (Replica r : free) {
+            if (r.endpoint.revision() == revision) {
+                ofRevision.add(r);
+            }
+            if (candidates.containsKey(r.endpoint.revision())) {
+                weighted.add(r);
+            }
+        }
+        return twoChoices(!ofRevision.isEmpty() ? ofRevision : !weighted.isEmpty() ? weighted : free);
+    }
+
+    private static Replica twoChoices(List<Replica> free) {
         if (free.size() == 1) {
             return free.get(0);
         }
@@ -312,6 +411,12 @@ final class ModelPool {
         try {
             r.inFlight--;
             inFlight--;
+            if (r.inFlight == 0) {
+                draining.remove(r.endpoint.id(), r);
+            }
+            if (outcome == Outcome.ANSWERED) {
+                served.merge(r.endpoint.revision(), 1L, Long::sum);
+            }
             Instant now = clock.instant();
             if (outcome == Outcome.NOT_REACHED) {
                 r.connectFailures++;

@@ -24,12 +24,16 @@ import java.util.function.Consumer;
 public final class Router {
     /** Samples kept per model: enough for the longest stable window the API accepts. */
     public static final int RETAINED_SECONDS = 600;
+    /** The response header naming the revision of the deployment whose replica answered. */
+    public static final String REVISION_HEADER = "modelgate-revision";
 
     private final Clock clock;
     private final Ejection ejection;
     private final Consumer<String> coldStart;
     private final Observer observer;
     private final ConcurrentMap<String, ModelPool> pools = new ConcurrentHashMap<>();
+    /** Unregistered pools with calls still in flight, so that {@link #inFlight} can tell when they are drained. */
+    private final ConcurrentMap<ModelPool, String> closing = new ConcurrentHashMap<>();
 
     /**
      * @param coldStart called with the model's name when a request arrives while it has no ready replica, so the
@@ -67,7 +71,41 @@ public final class Router {
         ModelPool pool = pools.remove(model);
         if (pool != null) {
             pool.close();
+            if (pool.inFlight() > 0) {
+                closing.put(pool, model);
+            }
         }
+    }
+
+    /**
+     * How a model's requests are split between the revisions its endpoints run: percent per revision. A revision
+     * missing or at 0 gets requests only while no weighted revision has a replica to take them (e.g. the old
+     * revision of a rolling update until the new one is ready). An empty map treats every endpoint alike.
+     */
+    public void setWeights(String model, java.util.Map<Integer, Integer> weights) {
+        pool(model).orElseThrow(() -> new IllegalArgumentException("model '" + model + "' is not registered"))
+                .weights(weights);
+    }
+
+    /**
+     * Calls in flight to one replica of a model, including one already taken out of rotation or of a model already
+     * unregistered: 0 means it can be stopped without failing a call.
+     */
+    public int inFlight(String model, String endpointId) {
+        int n = pool(model).map(p -> p.inFlight(endpointId)).orElse(0);
+        for (ModelPool p : closing.keySet()) {
+            int c = p.inFlight(endpointId);
+            if (p.inFlight() == 0) {
+                closing.remove(p);
+            }
+            n += c;
+        }
+        return n;
+    }
+
+    /** Calls answered so far by a model's replicas, per revision (0 for endpoints without one). */
+    public java.util.Map<Integer, Long> served(String model) {
+        return pool(model).map(ModelPool::served).orElse(java.util.Map.of());
     }
 
     /** The replicas that are ready now; ones not listed are no longer chosen (calls in flight to them finish). */

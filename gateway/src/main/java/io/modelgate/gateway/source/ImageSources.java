@@ -34,7 +34,7 @@ public final class ImageSources implements ImageLookup, BaseImages {
     }
 
     @Override
-    public void require(String image) throws IOException {
+    public String require(String image) throws IOException {
         ImageRef ref;
         Optional<StoredImage> found;
         try {
@@ -44,7 +44,7 @@ public final class ImageSources implements ImageLookup, BaseImages {
             throw Problem.badField("image", "image reference '" + image + "' is not valid: " + e.getMessage()).toException();
         }
         if (found.isPresent()) {
-            return;
+            return found.get().digest().toString();
         }
         if (ref.registry() == null) {
             throw Problem.badField("image", "no image '" + image + "' in the store; pack it first ('modelgate pack <dir>'), "
@@ -52,7 +52,12 @@ public final class ImageSources implements ImageLookup, BaseImages {
                     + "('registry.example.com/" + ref.repository() + ":" + (ref.tag() == null ? "1" : ref.tag()) + "')")
                     .toException();
         }
-        pull(ref, image);
+        return pull(ref, image).digest().toString();
+    }
+
+    @Override
+    public Optional<String> digest(String image) throws IOException {
+        return store.find(image).map(i -> i.digest().toString());
     }
 
     /** A base image named in an uploaded model.yaml: from the store, or pulled like a deployment's image. */
@@ -69,9 +74,9 @@ public final class ImageSources implements ImageLookup, BaseImages {
         return client(ref).pull(into, ref, ProgressListener.NONE).image();
     }
 
-    private void pull(ImageRef ref, String image) throws IOException {
+    private StoredImage pull(ImageRef ref, String image) throws IOException {
         try {
-            client(ref).pull(store, ref, ProgressListener.NONE);
+            return client(ref).pull(store, ref, ProgressListener.NONE).image();
         } catch (RegistryException e) {
             throw refusal(e, image).toException();
         } catch (IOException e) {

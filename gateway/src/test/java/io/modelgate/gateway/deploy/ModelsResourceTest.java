@@ -33,6 +33,7 @@ class ModelsResourceTest {
     @BeforeAll
     static void anImageInTheStore() throws IOException {
         TestImages.put(ImageStore.open(HOME), "tiny:1", "hello");
+        TestImages.put(ImageStore.open(HOME), "tiny:2", "hello again");
         Path deployments = HOME.resolve("deployments");
         if (Files.isDirectory(deployments)) {
             try (Stream<Path> old = Files.list(deployments)) {
@@ -131,5 +132,94 @@ class ModelsResourceTest {
         given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/models"))
                 .body("paths", org.hamcrest.Matchers.hasKey("/models/{name}"));
+    }
+
+    private static io.restassured.response.ValidatableResponse patch(String name, String body) {
+        return authed().contentType("application/merge-patch+json").body(body).when().patch("/models/" + name).then();
+    }
+
+    @Test
+    void patch_changes_bounds_durably_and_keeps_the_revision() throws IOException {
+        authed().contentType(ContentType.JSON).body("{\"name\":\"bounds\",\"image\":\"tiny:1\",\"maxReplicas\":2}")
+                .when().post("/models").then().statusCode(202).body("revisions[0].revision", equalTo(1))
+                .body("revisions[0].weight", equalTo(100)).body("revisions[0].digest", org.hamcrest.Matchers.startsWith("sha256:"));
+        try {
+            patch("bounds", "{\"minReplicas\":1,\"maxReplicas\":6,\"containerConcurrency\":3}").statusCode(202)
+                    .body("maxReplicas", equalTo(6)).body("revisions.size()", equalTo(1));
+            // durable before the answer
+            assertThat(Files.readString(HOME.resolve("deployments/bounds.json"))).contains("\"maxReplicas\" : 6");
+            authed().contentType(ContentType.JSON).body("{\"autoscaling\":{\"scaleToZeroGrace\":\"5s\"}}")
+                    .when().patch("/models/bounds").then().statusCode(202)
+                    .body("autoscaling.scaleToZeroGrace", equalTo("5s")).body("minReplicas", equalTo(1));
+            patch("bounds", "{}").statusCode(202).body("maxReplicas", equalTo(6));
+        } finally {
+            authed().when().delete("/models/bounds").then().statusCode(204);
+        }
+    }
+
+    @Test
+    void patch_with_a_new_image_makes_a_revision_and_a_weight_splits_requests() {
+        authed().contentType(ContentType.JSON).body("{\"name\":\"canary\",\"image\":\"tiny:1\"}")
+                .when().post("/models").then().statusCode(202);
+        try {
+            patch("canary", "{\"image\":\"tiny:2\",\"rollout\":{\"weight\":20}}").statusCode(202)
+                    .body("image", equalTo("tiny:2"))
+                    .body("revisions.revision", org.hamcrest.Matchers.contains(1, 2))
+                    .body("revisions.weight", org.hamcrest.Matchers.contains(80, 20))
+                    .body("revisions.image", org.hamcrest.Matchers.contains("tiny:1", "tiny:2"));
+            authed().when().get("/models/canary").then().statusCode(200)
+                    .body("revisions.weight", org.hamcrest.Matchers.contains(80, 20))
+                    .body("revisions[1].requestsServed", equalTo(0));
+            patch("canary", "{\"rollout\":{\"weight\":0}}").statusCode(202).body("image", equalTo("tiny:1"))
+                    .body("revisions.weight", org.hamcrest.Matchers.contains(100, 0));
+            patch("canary", "{\"rollout\":{\"weight\":100}}").statusCode(202).body("image", equalTo("tiny:2"))
+                    .body("revisions.weight", org.hamcrest.Matchers.contains(0, 100));
+        } finally {
+            authed().when().delete("/models/canary").then().statusCode(204);
+        }
+    }
+
+    @Test
+    void patch_refusals_name_the_field_and_change_nothing() throws IOException {
+        authed().contentType(ContentType.JSON).body("{\"name\":\"strict\",\"image\":\"tiny:1\",\"maxReplicas\":2}")
+                .when().post("/models").then().statusCode(202);
+        try {
+            byte[] before = Files.readAllBytes(HOME.resolve("deployments/strict.json"));
+            String[][] cases = {
+                    {"{\"maxReplicas\":-1}", "maxReplicas", "got -1"},
+                    {"{\"minReplicas\":5}", "maxReplicas", "must not be less than minReplicas (5)"},
+                    {"{\"image\":\"ghost:9\"}", "image", "no image 'ghost:9' in the store"},
+                    {"{\"name\":\"renamed\"}", "name", "cannot be changed"},
+                    {"{\"rollout\":{\"weight\":50}}", "rollout.weight", "has one revision"},
+                    {"{\"resources\":{\"gpus\":64}}", "resources.gpus", "needs 64 GPU(s) per replica but this machine has"},
+                    {"{\"size\":1}", "size", "unknown field 'size'"},
+                    {"{", "body", "malformed JSON"},
+            };
+            for (String[] c : cases) {
+                patch("strict", c[0]).statusCode(400).contentType(PROBLEM).body("field", equalTo(c[1]))
+                        .body("detail", containsString(c[2]));
+            }
+            assertThat(Files.readAllBytes(HOME.resolve("deployments/strict.json"))).as("left as it was").isEqualTo(before);
+            patch("nobody", "{\"maxReplicas\":3}").statusCode(404).contentType(PROBLEM)
+                    .body("detail", containsString("no model 'nobody' is deployed"));
+            given().contentType("application/merge-patch+json").body("{\"maxReplicas\":3}").when()
+                    .patch("/models/strict").then().statusCode(401);
+        } finally {
+            authed().when().delete("/models/strict").then().statusCode(204);
+        }
+    }
+
+    @Test
+    void post_refuses_more_gpus_than_the_machine_has() {
+        refused("{\"name\":\"greedy\",\"image\":\"tiny:1\",\"resources\":{\"gpus\":64}}", 400, "resources.gpus",
+                "model 'greedy' needs 64 GPU(s) per replica but this machine has");
+    }
+
+    @Test
+    void documents_patch_and_its_rollout_in_the_openapi_document() {
+        given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
+                .body("paths.'/models/{name}'", org.hamcrest.Matchers.hasKey("patch"))
+                .body("paths.'/models/{name}'.patch.requestBody.content", org.hamcrest.Matchers.hasKey("application/merge-patch+json"))
+                .body("paths.'/models/{name}'.patch.description", containsString("rollout.weight"));
     }
 }

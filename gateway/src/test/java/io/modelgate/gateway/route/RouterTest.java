@@ -348,4 +348,85 @@ class RouterTest {
         assertThat(router.stats("m").orElseThrow().inFlight()).isZero();
         assertThat(waiter.used.get()).isZero();
     }
+
+    private static Endpoint ep(String id, int revision) {
+        return Endpoint.of(id, URI.create("http://" + id + ":8080"), revision);
+    }
+
+    /** Routes {@code n} calls one after another; counts which revision answered. */
+    private Map<Integer, Integer> servedBy(String model, int n) throws Exception {
+        Map<Integer, Integer> counts = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            RouteResult<Integer> r = router.route(model, endpoint -> endpoint.revision());
+            assertThat(r).isInstanceOf(RouteResult.Served.class);
+            counts.merge(((RouteResult.Served<Integer>) r).value(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    @Test
+    void splits_requests_between_revisions_by_weight() throws Exception {
+        router.register("m", RoutingPolicy.of(0));
+        router.setEndpoints("m", List.of(ep("a", 1), ep("b", 1), ep("c", 1), ep("d", 2)));
+        router.setWeights("m", Map.of(1, 80, 2, 20));
+        Map<Integer, Integer> counts = servedBy("m", 4000);
+        // 20 % of 4000 = 800; the bounds are over 8 standard deviations (sd = 25) wide
+        assertThat(counts.get(2)).as("revision 2's share, though it has 1 replica of 4").isBetween(600, 1000);
+        assertThat(router.served("m")).containsEntry(1, (long) counts.get(1)).containsEntry(2, (long) counts.get(2));
+    }
+
+    @Test
+    void a_revision_at_weight_zero_serves_only_while_no_weighted_revision_has_a_replica() throws Exception {
+        router.register("m", RoutingPolicy.of(0));
+        router.setWeights("m", Map.of(1, 0, 2, 100));
+        router.setEndpoints("m", List.of(ep("old", 1)));
+        assertThat(servedBy("m", 20)).as("the new revision has no ready replica yet").containsOnlyKeys(1);
+        router.setEndpoints("m", List.of(ep("old", 1), ep("new", 2)));
+        assertThat(servedBy("m", 200)).containsOnlyKeys(2);
+    }
+
+    @Test
+    void a_busy_revision_lends_its_share_to_a_free_replica_of_another() throws Exception {
+        router.register("m", RoutingPolicy.of(1));
+        router.setEndpoints("m", List.of(ep("a", 1), ep("b", 2)));
+        router.setWeights("m", Map.of(1, 1, 2, 99));
+        Held held = new Held();
+        Future<RouteResult<String>> first;
+        do {
+            held = new Held();
+            Held h = held;
+            first = submit("m", h);
+            h.started.await();
+            if (!"b".equals(h.ranOn)) {
+                h.release.countDown();
+                first.get();
+            }
+        } while (!"b".equals(held.ranOn));
+        assertThat(servedBy("m", 10)).as("b is at its limit: a serves rather than the call waiting").containsOnlyKeys(1);
+        held.release.countDown();
+        first.get();
+    }
+
+    @Test
+    void counts_calls_in_flight_to_a_replica_taken_out_of_rotation_until_they_end() throws Exception {
+        router.register("m", RoutingPolicy.of(0));
+        router.setEndpoints("m", List.of(ep("a")));
+        Held held = new Held();
+        Future<RouteResult<String>> call = submit("m", held);
+        held.started.await();
+        router.setEndpoints("m", List.of(ep("b")));
+        assertThat(router.inFlight("m", "a")).isEqualTo(1);
+        held.release.countDown();
+        assertThat(call.get()).isInstanceOf(RouteResult.Served.class);
+        assertThat(router.inFlight("m", "a")).isZero();
+
+        Held again = new Held();
+        Future<RouteResult<String>> last = submit("m", again);
+        again.started.await();
+        router.unregister("m");
+        assertThat(router.inFlight("m", "b")).as("still counted after the model is removed").isEqualTo(1);
+        again.release.countDown();
+        last.get();
+        assertThat(router.inFlight("m", "b")).isZero();
+    }
 }
