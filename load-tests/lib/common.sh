@@ -130,6 +130,14 @@ wait_replicas() {
     sleep 0.5
   done
 }
+# wait_settled MODEL N [TIMEOUT_S]: until the autoscaler wants N replicas and N are ready (after a warm-up).
+wait_settled() {
+  local deadline=$(( $(date +%s) + ${3:-120} ))
+  until [[ "$(metric modelgate_replicas_desired "$1")" == "$2" && "$(metric modelgate_replicas_ready "$1")" == "$2" ]]; do
+    (( $(date +%s) < deadline )) || { log "model $1 did not settle at $2 replicas"; return 1; }
+    sleep 0.5
+  done
+}
 # wait_serving MODEL BODYFILE: until an inference call is answered 200.
 wait_serving() {
   local deadline=$(( $(date +%s) + 120 ))
@@ -282,6 +290,6 @@ plots() {
       files+=("$out/.replicas-$m.dat")
     done
   fi
-  gnuplot -e "dir='$out'; replicas='${files[*]}'; title='${PLOT_TITLE:-}'" "$LT_DIR/lib/plots.gp"
+  gnuplot -e "dir='$out'; replicas='${files[*]}'; title='${PLOT_TITLE:-}'" "$LT_DIR/lib/plots.gp" 2>&1 | grep -v '^Warning: empty' >&2 || true
   rm -f "$out"/.per-second.dat "$out"/.replicas-*.dat
 }

@@ -27,6 +27,8 @@ plot data using 1:2 with steps lw 2 title "sent (offered)", \
 set output dir . "/replicas.png"
 set title (title eq "" ? "" : title . ": ") . "replicas from the gateway's /q/metrics (scraped every second)"
 set ylabel "replicas"
+set offsets 0, 0, 0.5, 0
+set ytics 1
 set y2label "requests waiting"
 set y2tics
 set ytics nomirror

@@ -61,12 +61,21 @@ def series(model):
             for r in metrics if r["model"] == model]
 
 
+def outcomes(model):
+    """How the gateway counted the run's requests to the model, by outcome (first scrape to last)."""
+    rows = [r for r in metrics if r["model"] == model]
+    if not rows:
+        return {}
+    keys = ("served", "overloaded", "no_replicas", "unreachable", "failed")
+    return {k: int(rows[-1][k]) - int(rows[0][k]) for k in keys}
+
+
 checks = []
 if scenario == "spike" and metrics:
     model = next(iter({r["model"] for r in metrics}))
     sr = series(model)
     before = [d for t, d, _, _ in sr if t < spike_at] or [1]
-    base = max(before)
+    base = before[-1]  # desired just before the spike
     rose = next((t for t, d, _, _ in sr if t >= spike_at and d > base), None)
     ready_rose = next((t for t, _, r, _ in sr if t >= spike_at and r > base), None)
     peak = max((d for t, d, _, _ in sr), default=0)
@@ -74,7 +83,8 @@ if scenario == "spike" and metrics:
     end = spike_at + spike_seconds
     down = next((t for t, d, _, _ in sr if t >= end and d < peak), None)
     last = sr[-1] if sr else (0, 0, 0, 0)
-    overloaded = (sr[-1][3] - sr[0][3]) if sr else 0
+    counted = outcomes(model)
+    overloaded = counted.get("overloaded", 0)
     checks.append((rose is not None and rose - spike_at <= 10,
                    f"desired replicas rose from {base} "
                    + (f"{rose - spike_at:.1f} s after the spike began (ready: "
@@ -88,7 +98,8 @@ if scenario == "spike" and metrics:
     other = non2xx - int(S["status_5xx"]) + int(S["connection_errors"]) + int(S["timeouts"])
     checks.append((other == 0 and int(S["status_5xx"]) <= overloaded,
                    f"{non2xx} requests not answered 2xx: {S['status_5xx']} 5xx, of which the gateway counted "
-                   f"{overloaded} as overloaded (503 at the queue limit); {other} other errors"))
+                   f"{overloaded} as overloaded (503 at the queue limit); {other} other errors; the gateway's "
+                   "outcomes: " + ", ".join(f"{k} {v}" for k, v in counted.items())))
 if scenario == "from-zero":
     sr = series(next(iter({r["model"] for r in metrics}), "")) if metrics else []
     at_start = next((r for t, _, r, _ in sr if t >= -0.5), None)
@@ -96,8 +107,11 @@ if scenario == "from-zero":
                    f"{S['status_2xx']} of {S['requests']} requests of the burst answered 2xx"))
     checks.append((at_start == 0, f"ready replicas when the burst began: {at_start}"))
     first = samples[0] if samples else {}
-    lines += ["Cold start: every request of the burst waited for the first replica to start; their latency is the "
-              "cold-start latency as a client sees it.", "",
+    ready_at = next((t for t, _, r, _ in sr if t >= 0 and r > 0), None)
+    lines += ["Cold start: the requests that arrived before the first replica was ready waited for it (the gateway "
+              "holds them while the model scales from zero); their latency is the cold start as a client sees it. "
+              + (f"The first replica was ready {ready_at:.1f} s after the burst began (gateway metrics, 1 s "
+                 "resolution)." if ready_at is not None else ""), "",
               f"- all requests of the burst: p50 {S['p50_ms']} ms, p90 {S['p90_ms']} ms, p99 {S['p99_ms']} ms, "
               f"max {S['max_ms']} ms",
               f"- the first second's requests (they all waited for the cold start): p50 {first.get('p50_ms')} ms, "
