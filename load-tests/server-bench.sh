@@ -10,27 +10,16 @@
 # wrk and the server share this machine's cores: on a small machine the figures are a floor for the
 # server, not a ceiling. Installs wrk (and Debian's python3-onnx/numpy for the MLP) when missing and root.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-DURATION=10
-CONNECTIONS="1 16"
-while (($#)); do
-  case "$1" in
-    --seconds) DURATION="$2"; shift 2 ;;
-    --connections) CONNECTIONS="$2"; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--connections \"1 16\"]" >&2; exit 2 ;;
-  esac
-done
-
-need_apt() {
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "server-bench: missing $*; install with: sudo apt-get install $*" >&2
-    exit 1
-  fi
-  echo "server-bench: installing $*..." >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-command -v wrk >/dev/null || need_apt wrk
-/usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null || need_apt python3-onnx python3-numpy
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh"
+ROOT="$LT_ROOT"
+opt seconds DURATION 10 "seconds per measurement"
+opt connections CONNECTIONS "1 16" "wrk connections (and in-process threads), one measurement each"
+parse_opts "$@"
+need wrk
+need bc
+# the MLP is made by a script that needs Debian's onnx and numpy
+need_py onnx python3-onnx
+need_py numpy python3-numpy
 
 JAR="$ROOT/model-server/target/model-server.jar"
 echo "server-bench: building model-server..." >&2
@@ -44,7 +33,7 @@ cleanup() {
   if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 IRIS_REQUEST="$ROOT/examples/iris/request.json"
 MLP_REQUEST="$WORK/mlp-request.json"

@@ -10,10 +10,9 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ---- options ------------------------------------------------------------------------------------------------------
 # opt NAME VARIABLE DEFAULT HELP   declares --NAME VALUE (or --NAME=VALUE), stored in VARIABLE
-# parse_opts "$@"                   fills them; --help prints USAGE and the options; positional arguments land in ARGS
+# parse_opts "$@"                   fills them; --help prints USAGE and the options; anything else is refused
 declare -a _OPT_NAMES=()
 declare -A _OPT_VAR=() _OPT_HELP=() _OPT_DEFAULT=()
-ARGS=()
 opt() {
   _OPT_NAMES+=("$1"); _OPT_VAR[$1]="$2"; _OPT_DEFAULT[$1]="$3"; _OPT_HELP[$1]="$4"
   printf -v "$2" '%s' "$3"
@@ -32,7 +31,7 @@ parse_opts() {
       -h|--help) usage; exit 0 ;;
       --*=*) k="${1%%=*}"; v="${1#*=}"; shift ;;
       --*) k="$1"; (($# >= 2)) || { usage >&2; die "option $1 needs a value"; }; v="$2"; shift 2 ;;
-      *) ARGS+=("$1"); shift; continue ;;
+      *) usage >&2; die "unexpected argument '$1'" ;;
     esac
     k="${k#--}"
     [[ -n "${_OPT_VAR[$k]+x}" ]] || { usage >&2; die "unknown option --$k"; }
@@ -51,6 +50,13 @@ need() {
   fi
   log "installing $pkg..."
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null
+}
+# need_py MODULE DEBIAN-PACKAGE: the same for a module of the system's python3.
+need_py() {
+  /usr/bin/python3 -c "import $1" 2>/dev/null && return 0
+  [[ $(id -u) -eq 0 ]] || { echo "$(basename "$0"): python module '$1' is missing; install it with: sudo apt-get install $2" >&2; exit 1; }
+  log "installing $2..."
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
 }
 need_root() {
   [[ $(id -u) -eq 0 ]] || { echo "$(basename "$0"): $1 needs root (replicas run as containers)" >&2; exit 1; }
