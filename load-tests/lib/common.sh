@@ -222,6 +222,7 @@ YAML
 }
 # bench_open YAML PHASE SECOND RATE MODEL BODYFILE: open model, RATE new requests per second whatever the latency;
 # arrivals at exponential intervals (a Poisson process, as independent users arrive) unless POISSON=false.
+# 999 ms, not 1 s: a phase that is still open at its last instant fires one more arrival there, one too many a second.
 bench_open() {
   local max
   max=$(python3 -c "import math; print(max(4, math.ceil($4 * 1.5) + 2))")
@@ -229,7 +230,7 @@ bench_open() {
 - $2:
     constantRate:
       startTime: $3s
-      duration: 1s
+      duration: 999ms
       usersPerSec: $4
       variance: ${POISSON:-true}
       maxSessions: $max

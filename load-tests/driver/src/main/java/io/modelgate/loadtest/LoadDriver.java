@@ -45,7 +45,11 @@ public final class LoadDriver {
             System.err.println("usage: LoadDriver BENCHMARK.yaml SAMPLES.csv SUMMARY.txt");
             System.exit(2);
         }
-        Path yaml = Path.of(args[0]);
+        System.out.print(run(Path.of(args[0]), Path.of(args[1]), Path.of(args[2])));
+    }
+
+    /** Runs the benchmark in YAML, writes the per-second samples and the summary, and returns the summary. */
+    public static String run(Path yaml, Path samples, Path summaryFile) throws Exception {
         Benchmark benchmark;
         try (InputStream in = Files.newInputStream(yaml)) {
             benchmark = BenchmarkParser.instance().buildBenchmark(in, new LocalBenchmarkData(yaml.toAbsolutePath()), Map.of());
@@ -61,10 +65,10 @@ public final class LoadDriver {
         long start = System.currentTimeMillis();
         runner.run();
         long end = System.currentTimeMillis();
-        writeSamples(Path.of(args[1]), rows);
+        writeSamples(samples, rows);
         String summary = summary(total, rows, start, end);
-        Files.writeString(Path.of(args[2]), summary);
-        System.out.print(summary);
+        Files.writeString(summaryFile, summary);
+        return summary;
     }
 
     private static Key key(Phase phase) {
