@@ -3,7 +3,8 @@
 # connections, beside the same model run in a plain in-process ONNX Runtime loop (InProcessBench) in the
 # same run, with the same inputs. Models: examples/iris (tiny: HTTP and JSON dominate) and examples/mlp
 # (2.4M parameters: the arithmetic dominates; served with dynamic batching on, and off for reference).
-# Prints requests/s and p50/p99 latency for both and the ratios; writes load-tests/results/server-bench.csv.
+# Prints requests/s and p50/p99 latency for both and the ratios; writes server-bench.csv under load-tests/results/
+# (or $RESULTS_DIR).
 #
 #   load-tests/server-bench.sh [--seconds N] [--connections "1 16"]
 #
@@ -97,8 +98,9 @@ start_server "$MLP" mlp
 for c in $CONNECTIONS; do run_wrk "server-mlp/$c" "http://127.0.0.1:$PORT/v2/models/mlp/infer" "$MLP_REQUEST" "$c"; done
 stop_server
 
-mkdir -p "$ROOT/load-tests/results"
-CSV="$ROOT/load-tests/results/server-bench.csv"
+RESULTS="${RESULTS_DIR:-$ROOT/load-tests/results}"   # load-tests/run sets it to the run's directory
+mkdir -p "$RESULTS"
+CSV="$RESULTS/server-bench.csv"
 echo "model,server_mode,concurrency,server_rps,server_p50_ms,server_p99_ms,inprocess_rps,inprocess_p50_ms,inprocess_p99_ms" > "$CSV"
 echo
 echo "server benchmark: ${DURATION}s per run, wrk -t1 (keep-alive) vs in-process ORT loop, $(nproc) cores shared by wrk and the server"

@@ -23,6 +23,13 @@ for part in "${PARTS[@]}"; do
   log "all: $name: $status in $(( $(date +%s) - t )) s"
 done
 TOTAL=$(( $(date +%s) - T0 ))
+# key_lines PART REGEX: the lines of a part's output (or report) that carry its figures, prefixed with the part.
+key_lines() {
+  local f="$OUT/$1/output.txt"
+  [[ -f "$f" ]] || f="$OUT/$1/report.md"
+  [[ -f "$f" ]] || { echo "$1: no result"; return; }
+  grep -E "$2" "$f" | sed -e 's/^ *//' -e "s/^/$1: /" -e 's/Cold start: .*The first/The first/' || echo "$1: no figures found"
+}
 
 {
   echo "# modelgate benchmarks"
@@ -36,6 +43,19 @@ TOTAL=$(( $(date +%s) - T0 ))
   echo "| part | result | seconds | command |"
   echo "|---|---|---:|---|"
   for d in "${DONE[@]}"; do IFS='|' read -r n s sec cmd <<<"$d"; echo "| [$n](#$n) | $s | $sec | \`$cmd\` |"; done
+  echo
+  echo "## Figures"
+  echo
+  echo "The headline lines of each part (details, tables and plots below):"
+  echo
+  echo '```'
+  key_lines pack 'first build|rebuild after|buildah / modelgate'
+  key_lines container-start 'first start|ready on the published|server process start'
+  key_lines server '^(model|iris|mlp) '
+  key_lines gateway 'gateway adds|cold start|^(path|direct|gateway|nginx) '
+  key_lines spike '^- (PASS|FAIL)'
+  key_lines from-zero '^- (PASS|FAIL)|^- (all requests|the first second)|first replica was ready'
+  echo '```'
   echo
   for d in "${DONE[@]}"; do
     IFS='|' read -r n s sec cmd <<<"$d"
