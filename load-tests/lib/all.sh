@@ -54,7 +54,7 @@ key_lines() {
   key_lines server '^(model|iris|mlp) '
   key_lines gateway 'gateway adds|cold start|^(path|direct|gateway|nginx) '
   key_lines spike '^- (PASS|FAIL)'
-  key_lines from-zero '^- (PASS|FAIL)|^- (all requests|the first second)|first replica was ready'
+  key_lines from-zero '^- (PASS|FAIL)|^- (all requests|the requests of the first second)|first replica was ready'
   echo '```'
   echo
   for d in "${DONE[@]}"; do

@@ -103,8 +103,12 @@ if scenario == "spike" and metrics:
 if scenario == "from-zero":
     sr = series(next(iter({r["model"] for r in metrics}), "")) if metrics else []
     at_start = next((r for t, _, r, _ in sr if t >= -0.5), None)
+    model = next(iter({r["model"] for r in metrics}), "")
+    counted = outcomes(model)
     checks.append((non2xx == 0 and int(S["requests"]) > 0,
-                   f"{S['status_2xx']} of {S['requests']} requests of the burst answered 2xx"))
+                   f"{S['status_2xx']} of {S['requests']} requests of the burst answered 2xx"
+                   + ("" if non2xx == 0 else "; the gateway's outcomes: " + ", ".join(f"{k} {v}" for k, v in counted.items())
+                      + " (overloaded: more requests waited for the cold start than the gateway's queue holds)")))
     checks.append((at_start == 0, f"ready replicas when the burst began: {at_start}"))
     first = samples[0] if samples else {}
     ready_at = next((t for t, _, r, _ in sr if t >= 0 and r > 0), None)
@@ -114,7 +118,7 @@ if scenario == "from-zero":
                  "resolution)." if ready_at is not None else ""), "",
               f"- all requests of the burst: p50 {S['p50_ms']} ms, p90 {S['p90_ms']} ms, p99 {S['p99_ms']} ms, "
               f"max {S['max_ms']} ms",
-              f"- the first second's requests (they all waited for the cold start): p50 {first.get('p50_ms')} ms, "
+              f"- the requests of the first second (the first of them waited the whole cold start): p50 {first.get('p50_ms')} ms, "
               f"max {first.get('max_ms')} ms", ""]
 if scenario == "ramp":
     offered = [(int(r["second"]), int(r["requests"]), int(r["status_2xx"]), num(r["p99_ms"])) for r in samples]
