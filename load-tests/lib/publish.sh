@@ -15,5 +15,6 @@ done
 cp "$RESULT/report.md" "$LT_DIR/figures/report.md"
 # plots beside it under their new names; the CSV files stay with the result, so their links become plain names
 sed -i -e "s#](\([a-z-]*\)/\(latency\|throughput\|replicas\)\.png)#](\1-\2.png)#g" \
-       -e "s#\[\([^]]*\)\](\([a-z-]*\)/[a-z.-]*\.\(csv\|txt\|yaml\))#\1#g" "$LT_DIR/figures/report.md"
+       -e "s#\[\([^]]*\)\](\([a-z-]*\)/[a-z.-]*\.\(csv\|txt\|yaml\))#\1#g" \
+       -e "s#$LT_ROOT/##g" "$LT_DIR/figures/report.md"
 ls -l "$LT_DIR/figures"

@@ -108,7 +108,8 @@ if scenario == "from-zero":
     checks.append((non2xx == 0 and int(S["requests"]) > 0,
                    f"{S['status_2xx']} of {S['requests']} requests of the burst answered 2xx"
                    + ("" if non2xx == 0 else "; the gateway's outcomes: " + ", ".join(f"{k} {v}" for k, v in counted.items())
-                      + " (overloaded: more requests waited for the cold start than the gateway's queue holds)")))
+                      + (" (overloaded: more requests waited for the cold start than the gateway's queue holds)"
+                         if counted.get("overloaded") else ""))))
     checks.append((at_start == 0, f"ready replicas when the burst began: {at_start}"))
     first = samples[0] if samples else {}
     ready_at = next((t for t, _, r, _ in sr if t >= 0 and r > 0), None)
