@@ -6,21 +6,20 @@
 #
 #   load-tests/container-start-bench.sh [--runs N]
 set -euo pipefail
-ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-RUNS=10
-while (($#)); do
-  case "$1" in
-    --runs) RUNS="$2"; shift 2 ;;
-    *) echo "usage: $0 [--runs N]" >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh"
+ROOT="$LT_ROOT"
+opt runs RUNS 10 "starts measured (after the first, which unpacks the layers)"
+parse_opts "$@"
+need_root "container-start-bench"
+need curl
+need bc
 HOME_DIR="$(mktemp -d /var/tmp/start-bench.XXXXXX)"
 mg() { "$ROOT/modelgate" --home "$HOME_DIR" "$@"; }
 cleanup() {
   for id in $(mg ps -a -q 2>/dev/null); do mg rm -f "$id" >/dev/null 2>&1 || true; done
   rm -rf "$HOME_DIR"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 mg pack -q "$ROOT/examples/iris" >/dev/null
 PORT=18480

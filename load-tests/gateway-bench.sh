@@ -7,19 +7,15 @@
 #
 #   load-tests/gateway-bench.sh [--seconds N] [--connections "1 16"]
 set -euo pipefail
-ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-DURATION=10
-CONNECTIONS="1 16"
-while (($#)); do
-  case "$1" in
-    --seconds) DURATION="$2"; shift 2 ;;
-    --connections) CONNECTIONS="$2"; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--connections \"1 16\"]" >&2; exit 2 ;;
-  esac
-done
-for tool in wrk nginx; do
-  command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$tool" >/dev/null
-done
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh"
+ROOT="$LT_ROOT"
+opt seconds DURATION 10 "seconds per measurement"
+opt connections CONNECTIONS "1 16" "wrk connections, one measurement each"
+parse_opts "$@"
+need_root "gateway-bench"
+need wrk
+need nginx
+need bc
 
 WORK="$(mktemp -d /var/tmp/gateway-bench.XXXXXX)"
 export MODELGATE_HOME="$WORK/home"
@@ -32,9 +28,8 @@ cleanup() {
   for id in $("$ROOT/modelgate" ps -a -q 2>/dev/null); do "$ROOT/modelgate" rm -f "$id" >/dev/null 2>&1 || true; done
   rm -rf "$WORK"
 }
-trap cleanup EXIT
+on_exit cleanup
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 "$ROOT/modelgate" pack -q "$ROOT/examples/iris" >/dev/null
 GW_PORT=$(free_port)
 "$ROOT/modelgate" serve --port "$GW_PORT" >"$WORK/gateway.log" 2>&1 &   # builds the gateway first if needed

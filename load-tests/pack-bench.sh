@@ -7,21 +7,13 @@
 #
 # Needs root for buildah (installed with apt-get when missing).
 set -euo pipefail
-ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-WEIGHTS_MB=100
-RUNS=3
-while (($#)); do
-  case "$1" in
-    --weights-mb) WEIGHTS_MB="$2"; shift 2 ;;
-    --runs) RUNS="$2"; shift 2 ;;
-    *) echo "usage: $0 [--weights-mb N] [--runs N]" >&2; exit 2 ;;
-  esac
-done
-
-if ! command -v buildah >/dev/null; then
-  echo "installing buildah..." >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah >/dev/null
-fi
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh"
+ROOT="$LT_ROOT"
+opt weights-mb WEIGHTS_MB 100 "size of the weights file"
+opt runs RUNS 3 "runs; the median is reported"
+parse_opts "$@"
+need bc
+need buildah
 
 WORK="$(mktemp -d /var/tmp/pack-bench.XXXXXX)"
 cleanup() {
@@ -29,7 +21,7 @@ cleanup() {
   umount -R "$WORK/storage" 2>/dev/null || true
   rm -rf "$WORK"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 # Build the CLI first so its compile time is not measured.
 "$ROOT/modelgate" --version >/dev/null

@@ -3,34 +3,24 @@
 # connections, beside the same model run in a plain in-process ONNX Runtime loop (InProcessBench) in the
 # same run, with the same inputs. Models: examples/iris (tiny: HTTP and JSON dominate) and examples/mlp
 # (2.4M parameters: the arithmetic dominates; served with dynamic batching on, and off for reference).
-# Prints requests/s and p50/p99 latency for both and the ratios; writes load-tests/results/server-bench.csv.
+# Prints requests/s and p50/p99 latency for both and the ratios; writes server-bench.csv under load-tests/results/
+# (or $RESULTS_DIR).
 #
 #   load-tests/server-bench.sh [--seconds N] [--connections "1 16"]
 #
 # wrk and the server share this machine's cores: on a small machine the figures are a floor for the
 # server, not a ceiling. Installs wrk (and Debian's python3-onnx/numpy for the MLP) when missing and root.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-DURATION=10
-CONNECTIONS="1 16"
-while (($#)); do
-  case "$1" in
-    --seconds) DURATION="$2"; shift 2 ;;
-    --connections) CONNECTIONS="$2"; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--connections \"1 16\"]" >&2; exit 2 ;;
-  esac
-done
-
-need_apt() {
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "server-bench: missing $*; install with: sudo apt-get install $*" >&2
-    exit 1
-  fi
-  echo "server-bench: installing $*..." >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-command -v wrk >/dev/null || need_apt wrk
-/usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null || need_apt python3-onnx python3-numpy
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh"
+ROOT="$LT_ROOT"
+opt seconds DURATION 10 "seconds per measurement"
+opt connections CONNECTIONS "1 16" "wrk connections (and in-process threads), one measurement each"
+parse_opts "$@"
+need wrk
+need bc
+# the MLP is made by a script that needs Debian's onnx and numpy
+need_py onnx python3-onnx
+need_py numpy python3-numpy
 
 JAR="$ROOT/model-server/target/model-server.jar"
 echo "server-bench: building model-server..." >&2
@@ -44,7 +34,7 @@ cleanup() {
   if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 IRIS_REQUEST="$ROOT/examples/iris/request.json"
 MLP_REQUEST="$WORK/mlp-request.json"
@@ -108,8 +98,9 @@ start_server "$MLP" mlp
 for c in $CONNECTIONS; do run_wrk "server-mlp/$c" "http://127.0.0.1:$PORT/v2/models/mlp/infer" "$MLP_REQUEST" "$c"; done
 stop_server
 
-mkdir -p "$ROOT/load-tests/results"
-CSV="$ROOT/load-tests/results/server-bench.csv"
+RESULTS="${RESULTS_DIR:-$ROOT/load-tests/results}"   # load-tests/run sets it to the run's directory
+mkdir -p "$RESULTS"
+CSV="$RESULTS/server-bench.csv"
 echo "model,server_mode,concurrency,server_rps,server_p50_ms,server_p99_ms,inprocess_rps,inprocess_p50_ms,inprocess_p99_ms" > "$CSV"
 echo
 echo "server benchmark: ${DURATION}s per run, wrk -t1 (keep-alive) vs in-process ORT loop, $(nproc) cores shared by wrk and the server"
