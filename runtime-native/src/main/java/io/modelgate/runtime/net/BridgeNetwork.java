@@ -164,14 +164,24 @@ public final class BridgeNetwork {
         return prefix + Digest.sha256(containerId.getBytes(StandardCharsets.UTF_8)).hex().substring(0, 10);
     }
 
+    /**
+     * Takes the first free address after the one taken last, wrapping around, as Docker's allocator does: an address
+     * just freed is not handed out again at once, so a peer still holding a kept-alive connection to the container
+     * that had it (its namespace went without a FIN) is not reset by the next one. The cursor is a hint beside the
+     * address files; the address files alone decide what is taken.
+     */
     private String allocate(String containerId) {
         try {
             Files.createDirectories(ipam);
-            for (int n = 0; n < subnet.capacity(); n++) {
+            int capacity = subnet.capacity();
+            int start = (lastAllocated() + 1) % capacity;
+            for (int i = 0; i < capacity; i++) {
+                int n = (start + i) % capacity;
                 String address = subnet.host(n);
                 try {
                     Files.writeString(ipam.resolve(address), containerId, StandardCharsets.UTF_8,
                             java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+                    remember(n);
                     return address;
                 } catch (FileAlreadyExistsException taken) {
                     // next
@@ -181,6 +191,26 @@ public final class BridgeNetwork {
             throw new UncheckedIOException("cannot allocate an address in " + ipam, e);
         }
         throw new NetworkException("no free address left in " + subnet + " (" + subnet.capacity() + " in use)");
+    }
+
+    private Path cursor() {
+        return ipam.resolveSibling(ipam.getFileName() + ".last");
+    }
+
+    private int lastAllocated() {
+        try {
+            return Integer.parseInt(Files.readString(cursor(), StandardCharsets.US_ASCII).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1; // none yet (or unreadable): start at the first host
+        }
+    }
+
+    private void remember(int n) {
+        try {
+            Files.writeString(cursor(), Integer.toString(n), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            // only a hint: the next allocation starts lower, which is still correct
+        }
     }
 
     private void release(String address) {
