@@ -28,7 +28,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 /** The inference path over HTTP: through the router to a stand-in replica (a JDK HTTP server), and its metrics. */
 @QuarkusTest
-class InferenceResourceTest {
+class InferenceRoutesTest {
     @Inject
     Router router;
 
