@@ -5,16 +5,22 @@
 # Prints requests/s and p50/p99 for each and the differences. Needs root (the replica is a container);
 # installs wrk and nginx when missing.
 #
-#   load-tests/gateway-bench.sh [--seconds N] [--connections "1 16"]
+# Each measured run follows a warm-up run of --warmup seconds (default 15) on the same path: the gateway's JIT needs
+# that long on a loaded 2-core machine (with 2 s its compiler threads still took about half a core during the run).
+#
+#   load-tests/gateway-bench.sh [--seconds N] [--warmup N] [--connections "1 16"]
+# QUARKUS_HTTP_IO_THREADS=N in the environment sets the gateway's event loops (Quarkus' default: 2 per core).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 DURATION=10
+WARMUP=15
 CONNECTIONS="1 16"
 while (($#)); do
   case "$1" in
     --seconds) DURATION="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--connections \"1 16\"]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--seconds N] [--warmup N] [--connections \"1 16\"]" >&2; exit 2 ;;
   esac
 done
 for tool in wrk nginx; do
@@ -87,7 +93,7 @@ until curl -sf -o /dev/null -X POST "http://127.0.0.1:$NGINX_PORT/v2/models/iris
 
 declare -A R
 measure() { # NAME URL CONNECTIONS
-  BODY_FILE="$REQ" wrk -t1 -c"$3" -d2s --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" >/dev/null
+  BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${WARMUP}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" >/dev/null
   R["$1/$3"]=$(BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${DURATION}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" | grep '^WRK ')
   echo "gateway-bench: $1/$3: ${R["$1/$3"]}" >&2
 }
@@ -99,7 +105,7 @@ done
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${R[$1]}"; }
 
 echo
-echo "gateway benchmark: iris, one replica, ${DURATION}s per run, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica"
+echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica"
 printf '%-8s %5s | %9s %9s %9s %7s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors"
 for c in $CONNECTIONS; do
   for p in direct gateway nginx; do

@@ -191,7 +191,23 @@ final class ReplicaProxy {
             out.setStatusMessage(in.statusMessage());
         }
         copyHeaders(in.headers(), out.headers(), false);
-        if (in.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+        long length = length(in.getHeader(HttpHeaders.CONTENT_LENGTH));
+        if (length >= 0 && length <= settings.replayableBody()) {
+            // a small answer of known length (an inference result): one write, head and body together
+            in.body().onComplete(read -> {
+                if (read.succeeded()) {
+                    loop.used.add(connection);
+                    out.end(read.result());
+                    done.complete(Exchange.ANSWERED);
+                } else {
+                    out.reset();
+                    done.completeExceptionally(new BrokeOffException("replica " + endpoint.id()
+                            + " broke off its answer: " + read.cause().getMessage(), read.cause()));
+                }
+            });
+            return;
+        }
+        if (length < 0) {
             out.setChunked(true); // streamed (SSE, chunked): each piece goes out as it comes
         }
         out.closeHandler(v -> call.reset());
@@ -208,6 +224,17 @@ final class ReplicaProxy {
                         + " broke off its answer: " + piped.cause().getMessage(), piped.cause()));
             }
         });
+    }
+
+    private static long length(String contentLength) {
+        if (contentLength == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(contentLength.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Copies end-to-end headers: drops hop-by-hop ones and those the Connection header names. */
