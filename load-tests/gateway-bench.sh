@@ -5,11 +5,16 @@
 # Prints requests/s and p50/p99 for each and the differences. Needs root (the replica is a container);
 # installs wrk and nginx when missing.
 #
-#   load-tests/gateway-bench.sh [--seconds N] [--connections "1 16"]
+# Each measured run follows a warm-up run of --warmup seconds (default 15) on the same path: the gateway's JIT needs
+# that long on a loaded 2-core machine (with 2 s its compiler threads still took about half a core during the run).
+#
+#   load-tests/gateway-bench.sh [--seconds N] [--warmup N] [--connections "1 16"]
+# QUARKUS_HTTP_IO_THREADS=N in the environment sets the gateway's event loops (Quarkus' default: 2 per core).
 set -euo pipefail
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh"
 ROOT="$LT_ROOT"
 opt seconds DURATION 10 "seconds per measurement"
+opt warmup WARMUP 15 "seconds of warm-up on each path before its measurement"
 opt connections CONNECTIONS "1 16" "wrk connections, one measurement each"
 parse_opts "$@"
 need_root "gateway-bench"
@@ -82,7 +87,7 @@ until curl -sf -o /dev/null -X POST "http://127.0.0.1:$NGINX_PORT/v2/models/iris
 
 declare -A R
 measure() { # NAME URL CONNECTIONS
-  BODY_FILE="$REQ" wrk -t1 -c"$3" -d2s --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" >/dev/null
+  BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${WARMUP}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" >/dev/null
   R["$1/$3"]=$(BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${DURATION}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" | grep '^WRK ')
   echo "gateway-bench: $1/$3: ${R["$1/$3"]}" >&2
 }
@@ -94,7 +99,7 @@ done
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${R[$1]}"; }
 
 echo
-echo "gateway benchmark: iris, one replica, ${DURATION}s per run, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica"
+echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica"
 printf '%-8s %5s | %9s %9s %9s %7s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors"
 for c in $CONNECTIONS; do
   for p in direct gateway nginx; do

@@ -1,0 +1,248 @@
+package io.modelgate.gateway.route;
+
+import io.modelgate.gateway.auth.ManagementToken;
+import io.modelgate.gateway.metrics.GatewayMetrics;
+import io.modelgate.gateway.metrics.GatewayMetrics.Outcome;
+import io.modelgate.gateway.problem.Problem;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The data plane, served straight on Vert.x Web (no JAX-RS on the hot path): the Open Inference Protocol paths
+ * {@code POST /v2/models/{name}/infer}, {@code GET /v2/models/{name}}, {@code GET /v2/models/{name}/ready},
+ * {@code GET /v2/health/live|ready}, and {@code /models/{name}/proxy/**} (any method and path, passed to a replica).
+ * Calls go through the {@link Router} to a replica and are streamed both ways by {@link ReplicaProxy}; refusals are
+ * problem+json. With {@code modelgate.inference.auth=token} the model paths need the management bearer token.
+ * The OpenAPI document lists these paths from {@code META-INF/openapi.yaml}.
+ */
+@Singleton
+public class InferenceRoutes {
+    private static final String BEARER = "Bearer ";
+    private static final String INFER = "infer";
+
+    private final Router router;
+    private final GatewayMetrics metrics;
+    private final ManagementToken token;
+    private final boolean tokenRequired;
+    private final ReplicaProxy proxy;
+
+    public InferenceRoutes(Router router, GatewayMetrics metrics, Vertx vertx, ManagementToken token,
+                           @ConfigProperty(name = "modelgate.inference.auth", defaultValue = "none") String auth,
+                           @ConfigProperty(name = "modelgate.inference.timeout", defaultValue = "60s") Duration timeout,
+                           @ConfigProperty(name = "modelgate.inference.connection-wait", defaultValue = "10s") Duration connectionWait,
+                           @ConfigProperty(name = "modelgate.inference.replayable-body-bytes", defaultValue = "65536") int replayable,
+                           @ConfigProperty(name = "modelgate.inference.connections-per-replica", defaultValue = "128") int connections) {
+        this.router = router;
+        this.metrics = metrics;
+        this.token = token;
+        this.tokenRequired = switch (auth.trim().toLowerCase(Locale.ROOT)) {
+            case "none" -> false;
+            case "token" -> true;
+            default -> throw new IllegalArgumentException("modelgate.inference.auth must be 'none' or 'token', got '"
+                    + auth + "'");
+        };
+        this.proxy = new ReplicaProxy(vertx, new ReplicaProxy.Settings(timeout, connectionWait, replayable, connections));
+    }
+
+    void routes(@Observes io.vertx.ext.web.Router web) {
+        // the gateway itself: live while it runs, ready once it serves (models have their own readiness)
+        web.get("/v2/health/live").handler(ctx -> ctx.response().end());
+        web.get("/v2/health/ready").handler(ctx -> ctx.response().end());
+        web.post("/v2/models/:name/infer").handler(ctx -> forward(ctx, InferenceRoutes::inferPath));
+        web.route("/v2/models/:name/infer").handler(ctx -> notAllowed(ctx, "POST"));
+        web.get("/v2/models/:name/ready").handler(this::modelReady);
+        web.route("/v2/models/:name/ready").handler(ctx -> notAllowed(ctx, "GET"));
+        web.get("/v2/models/:name").handler(ctx -> forward(ctx, InferenceRoutes::metadataPath));
+        web.route("/v2/models/:name").handler(ctx -> notAllowed(ctx, "GET"));
+        web.routeWithRegex("/models/([^/]+)/proxy(/.*)?").handler(ctx -> {
+            String rest = proxiedPath(ctx.request().path());
+            forward(ctx, "param0", endpoint -> rest);
+        });
+    }
+
+    private void forward(RoutingContext ctx, Function<Endpoint, String> path) {
+        forward(ctx, "name", path);
+    }
+
+    /** Routes one call to a replica; the answer is streamed back by the proxy, or a refusal written here. */
+    private void forward(RoutingContext ctx, String nameParam, Function<Endpoint, String> replicaPath) {
+        long start = System.nanoTime();
+        HttpServerRequest request = ctx.request();
+        request.pause(); // the body stays unread until a replica is chosen (then it is piped there)
+        if (!authorized(request)) {
+            return;
+        }
+        String model = ctx.pathParam(nameParam);
+        Context loop = Vertx.currentContext();
+        String query = request.query();
+        Function<Endpoint, String> path = query == null ? replicaPath : e -> replicaPath.apply(e) + "?" + query;
+        long length = contentLength(request);
+        if (length == 0 || (length < 0 && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING))) {
+            route(model, loop, request, Buffer.buffer(0), path, start);
+        } else if (length > 0 && length <= proxy.settings().replayableBody()) {
+            request.body().onComplete(read -> {
+                if (read.succeeded()) {
+                    route(model, loop, request, read.result(), path, start);
+                }
+                // else the caller went away or sent less than it announced: nobody is left to answer
+            });
+            request.resume();
+        } else {
+            route(model, loop, request, null, path, start);
+        }
+    }
+
+    private void route(String model, Context loop, HttpServerRequest request, Buffer body,
+                       Function<Endpoint, String> path, long start) {
+        router.route(model, endpoint -> proxy.forward(loop, request, body, endpoint, path.apply(endpoint), tokenRequired),
+                        Infrastructure.getDefaultWorkerPool())
+                .whenComplete((result, error) -> finish(model, request, result, error, start));
+    }
+
+    private void finish(String model, HttpServerRequest request, RouteResult<ReplicaProxy.Exchange> result,
+                        Throwable error, long start) {
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        HttpServerResponse out = request.response();
+        if (error != null) {
+            problem(request, Problem.of(500, "Internal error", "routing the request for model '" + model
+                    + "' failed: " + error));
+        } else if (result instanceof RouteResult.Served<ReplicaProxy.Exchange> served) {
+            if (served.value() == ReplicaProxy.Exchange.ANSWERED) {
+                metrics.request(model, Outcome.SERVED, took);
+            } else {
+                metrics.request(model, Outcome.OVERLOADED, took);
+                problem(request, Problem.of(503, "Overloaded", "model '" + model + "': no connection to replica "
+                        + served.endpoint().id() + " came free within " + proxy.settings().connectionWait().toMillis()
+                        + " ms; retry later").retryAfter(Duration.ofSeconds(1)));
+            }
+        } else if (result instanceof RouteResult.Overloaded<?> o) {
+            metrics.request(model, Outcome.OVERLOADED, took);
+            problem(request, Problem.of(503, "Overloaded", o.reason()).retryAfter(o.retryAfter()));
+        } else if (result instanceof RouteResult.NoReplicas<?> n) {
+            metrics.request(model, Outcome.NO_REPLICAS, took);
+            problem(request, Problem.of(503, "No ready replica", n.reason()).retryAfter(n.retryAfter()));
+        } else if (result instanceof RouteResult.Unreachable<?> u) {
+            metrics.request(model, Outcome.UNREACHABLE, took);
+            problem(request, Problem.of(502, "Replicas unreachable", u.reason()));
+        } else if (result instanceof RouteResult.Failed<?> f) {
+            metrics.request(model, Outcome.FAILED, took);
+            if (out.headWritten()) {
+                if (!out.ended()) {
+                    out.reset(); // the answer began and broke off: the caller must not take it for complete
+                }
+            } else if (f.cause() instanceof TimeoutException) {
+                problem(request, Problem.of(504, "Replica timed out", "model '" + model + "': the replica sent "
+                        + "nothing for " + proxy.settings().timeout().toMillis() + " ms (modelgate.inference.timeout)"));
+            } else {
+                problem(request, Problem.of(502, "Replica failed", f.reason()));
+            }
+        } else {
+            problem(request, Problem.of(404, "Not deployed", "no model '" + model + "' is deployed (GET /models lists them)"));
+        }
+    }
+
+    /** 200 while the model has a replica taking traffic, 503 otherwise; never wakes a model scaled to zero. */
+    private void modelReady(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        if (!authorized(request)) {
+            return;
+        }
+        String model = ctx.pathParam("name");
+        router.stats(model).ifPresentOrElse(stats -> {
+            if (stats.eligible() > 0) {
+                ctx.response().end();
+            } else {
+                problem(request, Problem.of(503, "Not ready", "model '" + model + "' has no ready replica ("
+                        + stats.endpoints() + " known, none taking traffic); a request to it starts one")
+                        .retryAfter(Duration.ofSeconds(5)));
+            }
+        }, () -> problem(request, Problem.of(404, "Not deployed", "no model '" + model + "' is deployed (GET /models lists them)")));
+    }
+
+    private boolean authorized(HttpServerRequest request) {
+        if (!tokenRequired) {
+            return true;
+        }
+        String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            problem(request, Problem.of(401, "Unauthorized", "inference calls need 'Authorization: Bearer <token>' "
+                    + "(modelgate.inference.auth=token); the token is the management token"));
+            return false;
+        }
+        if (!token.matches(header.substring(BEARER.length()).trim())) {
+            problem(request, Problem.of(401, "Unauthorized", "the bearer token is not the gateway's token"));
+            return false;
+        }
+        return true;
+    }
+
+    private static void notAllowed(RoutingContext ctx, String allowed) {
+        ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
+        problem(ctx.request(), Problem.of(405, "Method Not Allowed", "this path does not take "
+                + ctx.request().method() + "; it takes " + allowed));
+    }
+
+    /** Writes a problem+json answer; an unread request body is not waited for (the connection closes after). */
+    static void problem(HttpServerRequest request, Problem problem) {
+        HttpServerResponse out = request.response();
+        if (out.headWritten()) {
+            out.reset();
+            return;
+        }
+        out.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        if (problem.retryAfter() != null) {
+            out.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, problem.retryAfter().toSeconds())));
+        }
+        if (problem.status() == 401) {
+            out.putHeader("WWW-Authenticate", "Bearer realm=\"modelgate\"");
+        }
+        if (!request.isEnded()) {
+            out.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        out.end(problem.toJson());
+    }
+
+    private static long contentLength(HttpServerRequest request) {
+        String value = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The replica's infer path: its base (…/v2/models/{its name}/) plus "infer". */
+    private static String inferPath(Endpoint endpoint) {
+        return endpoint.base().getRawPath() + INFER;
+    }
+
+    /** The replica's model metadata path: its base without the trailing slash. */
+    private static String metadataPath(Endpoint endpoint) {
+        String base = endpoint.base().getRawPath();
+        return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    /** {@code /models/{name}/proxy/a/b} is {@code /a/b} on the replica; {@code /models/{name}/proxy} is {@code /}. */
+    static String proxiedPath(String requestPath) {
+        int nameEnd = requestPath.indexOf('/', "/models/".length());
+        String rest = requestPath.substring(nameEnd + "/proxy".length());
+        return rest.isEmpty() ? "/" : rest;
+    }
+}

@@ -1,0 +1,236 @@
+package io.modelgate.gateway.route;
+
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+
+/**
+ * The data plane's settings: inference auth by token, the replica timeout, the bounded wait for a pooled connection,
+ * and the one retry of a request that met a kept-alive connection the replica had closed. The replicas are real HTTP
+ * servers started by the test; one event loop, so that consecutive calls share one connection pool.
+ */
+@QuarkusTest
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@TestProfile(InferenceSettingsTest.Settings.class)
+class InferenceSettingsTest {
+    public static class Settings implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("modelgate.inference.auth", "token", "modelgate.inference.timeout", "3s",
+                    "modelgate.inference.connection-wait", "300ms", "modelgate.inference.connections-per-replica", "1",
+                    "quarkus.http.io-threads", "1");
+        }
+    }
+
+    private static final String TOKEN = "Bearer test-token"; // %test.modelgate.token
+
+    @Inject
+    Router router;
+
+    private HttpServer replica;
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final Map<String, String> seen = new ConcurrentHashMap<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch holding = new CountDownLatch(1);
+
+    @BeforeEach
+    void startReplica() throws IOException {
+        replica = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        replica.setExecutor(pool);
+        replica.createContext("/m/infer", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            seen.put("authorization", String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            if (body.contains("hold")) {
+                holding.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] out = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, out.length);
+            exchange.getResponseBody().write(out);
+            exchange.close();
+        });
+        replica.start();
+        router.register("m", RoutingPolicy.of(0));
+        router.setEndpoints("m", List.of(Endpoint.of("r1", URI.create("http://127.0.0.1:" + replica.getAddress().getPort() + "/m/"))));
+    }
+
+    @AfterEach
+    void stopReplica() {
+        release.countDown();
+        router.unregister("m");
+        router.unregister("raw");
+        replica.stop(0);
+        pool.shutdownNow();
+    }
+
+    @Test
+    void inference_needs_the_token_and_the_token_is_not_passed_to_the_replica() {
+        given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/m/infer")
+                .then().statusCode(401).contentType("application/problem+json")
+                .header("WWW-Authenticate", containsString("Bearer"))
+                .body("detail", containsString("Authorization: Bearer"));
+        given().header("Authorization", "Bearer wrong").contentType(ContentType.JSON).body("{}")
+                .when().post("/v2/models/m/infer").then().statusCode(401);
+        given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{}")
+                .when().post("/v2/models/m/infer").then().statusCode(200);
+        assertThat(seen).containsEntry("authorization", "null");
+        // the gateway's own health needs no token (probes)
+        given().when().get("/v2/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void a_replica_silent_past_the_timeout_gives_504() {
+        long start = System.nanoTime();
+        given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("\"hold\"")
+                .when().post("/v2/models/m/infer").then().statusCode(504).contentType("application/problem+json")
+                .body("detail", containsString("modelgate.inference.timeout"));
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(2_900L, 9_000L);
+    }
+
+    @Test
+    void a_call_waits_a_bounded_time_for_a_pooled_connection_then_gets_503() throws Exception {
+        Future<Integer> held = pool.submit(() -> given().header("Authorization", TOKEN).contentType(ContentType.JSON)
+                .body("\"hold\"").post("/v2/models/m/infer").statusCode());
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        // containerConcurrency 0 (no router limit): the only connection is busy, so the wait is the pool's
+        given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{}")
+                .when().post("/v2/models/m/infer").then().statusCode(503).header("Retry-After", "1")
+                .body("detail", containsString("no connection to replica r1 came free within 300 ms"));
+        release.countDown();
+        assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+    }
+
+    @Test
+    void a_request_meeting_a_connection_closed_on_reuse_is_sent_again_once_and_a_fresh_one_closed_is_not()
+            throws Exception {
+        // stands in for the race of a replica closing an idle kept-alive connection just as the gateway reuses it
+        try (RawReplica raw = new RawReplica()) {
+            router.register("raw", RoutingPolicy.of(0));
+            router.setEndpoints("raw", List.of(Endpoint.of("r2", URI.create("http://127.0.0.1:" + raw.port() + "/raw/"))));
+            for (int i = 0; i < 2; i++) {
+                given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{\"i\":" + i + "}")
+                        .when().post("/v2/models/raw/infer").then().statusCode(200);
+            }
+            // 1st on connection A; 2nd on A again (closed unanswered), then once more on a new connection B
+            assertThat(raw.requests.get()).isEqualTo(3);
+        }
+        try (RawReplica raw = new RawReplica()) {
+            raw.closeFresh = true;
+            router.register("raw", RoutingPolicy.of(0));
+            router.setEndpoints("raw", List.of(Endpoint.of("r3", URI.create("http://127.0.0.1:" + raw.port() + "/raw/"))));
+            given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{}")
+                    .when().post("/v2/models/raw/infer").then().statusCode(502).contentType("application/problem+json")
+                    .body("detail", containsString("closed the connection before answering"));
+            // a fresh connection closed unanswered may have been processed: it is not sent again
+            assertThat(raw.requests.get()).isEqualTo(1);
+        }
+    }
+
+    /** A minimal HTTP/1.1 server that answers the first request on each connection and closes it at the second. */
+    private static final class RawReplica implements AutoCloseable {
+        final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final AtomicInteger requests = new AtomicInteger();
+        final ExecutorService threads = Executors.newCachedThreadPool();
+        volatile boolean closeFresh;
+
+        RawReplica() throws IOException {
+            threads.execute(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        threads.execute(() -> serve(s));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void serve(Socket s) {
+            try (s) {
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                for (int n = 0; ; n++) {
+                    int length = readHead(in);
+                    if (length < 0) {
+                        return;
+                    }
+                    in.readNBytes(length);
+                    requests.incrementAndGet();
+                    if (n > 0 || closeFresh) {
+                        return; // closed without an answer
+                    }
+                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the gateway went away
+            }
+        }
+
+        /** Reads a request head; answers its Content-Length, or -1 at the end of the stream. */
+        private static int readHead(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) != -1) {
+                head.write(b);
+                String h = head.toString(StandardCharsets.US_ASCII);
+                if (h.endsWith("\r\n\r\n")) {
+                    for (String line : h.split("\r\n")) {
+                        if (line.toLowerCase().startsWith("content-length:")) {
+                            return Integer.parseInt(line.substring(15).trim());
+                        }
+                    }
+                    return 0;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            threads.shutdownNow();
+        }
+    }
+}
