@@ -380,7 +380,7 @@ public final class Reconciler {
     /** The replicas whose container was started and is not removed yet (stopping ones too), by deployment name. */
     public synchronized Map<String, List<ReplicaRuntime.Replica>> running() {
         Map<String, List<ReplicaRuntime.Replica>> running = new HashMap<>();
-        models.forEach((name, m) -> running.put(name, m.replicas.stream().filter(t -> t.replica != null)
+        models.forEach((name, m) -> running.put(name, m.slots.stream().filter(t -> t.replica != null)
                 .map(t -> t.replica).toList()));
         return running;
     }
