@@ -2,6 +2,7 @@ package io.modelgate.gateway;
 
 import io.modelgate.gateway.testing.Await;
 import io.modelgate.gateway.testing.Iris;
+import io.modelgate.gateway.testing.ModelsApi;
 import io.modelgate.gateway.testing.Prometheus;
 import io.modelgate.gateway.testing.Replicas;
 import io.modelgate.gateway.testing.TestHome;
@@ -58,7 +59,7 @@ class GatewayIT {
 
     @Test
     void deploys_iris_and_predicts_through_the_gateway_from_zero_replicas() throws Exception {
-        given().header("Authorization", "Bearer test-token").contentType(ContentType.JSON)
+        ModelsApi.authed().contentType(ContentType.JSON)
                 .body("{\"name\":\"iris\",\"image\":\"iris:1\",\"minReplicas\":0,\"maxReplicas\":2,"
                         + "\"containerConcurrency\":4,\"resources\":{\"cpus\":1,\"memory\":\"512Mi\"}}")
                 .when().post("/models").then().statusCode(202);
@@ -71,7 +72,7 @@ class GatewayIT {
             List<Map<String, Object>> outputs = answer.jsonPath().getList("outputs");
             assertThat(outputs).extracting(o -> o.get("name")).contains("label");
 
-            given().header("Authorization", "Bearer test-token").get("/models/iris").then().statusCode(200)
+            ModelsApi.authed().get("/models/iris").then().statusCode(200)
                     .body("status.readyReplicas", org.hamcrest.Matchers.equalTo(1));
 
             String metrics = given().get("/q/metrics").asString();
@@ -96,11 +97,11 @@ class GatewayIT {
             }
             assertThat(again.statusCode()).as(again.asString()).isEqualTo(200);
             assertThat(Replicas.running(containers, "iris")).hasSize(1).doesNotContain(first);
-            given().header("Authorization", "Bearer test-token").get("/models/iris").then()
+            ModelsApi.authed().get("/models/iris").then()
                     .body("status.lastExit", org.hamcrest.Matchers.containsString(first + " exited"))
                     .body("status.replicaExits", org.hamcrest.Matchers.equalTo(1));
         } finally {
-            given().header("Authorization", "Bearer test-token").when().delete("/models/iris").then().statusCode(204);
+            ModelsApi.authed().when().delete("/models/iris").then().statusCode(204);
         }
         Containers containers = Containers.open(home);
         Await.until("replicas removed after DELETE", 20, () -> Replicas.of(containers, "iris").isEmpty());
@@ -109,7 +110,7 @@ class GatewayIT {
     @Test
     void scales_out_under_load_and_back_in_when_it_stops() throws Exception {
         // a deployment name other than the image's model name: the gateway maps /v2/models/flower to the replica's iris
-        given().header("Authorization", "Bearer test-token").contentType(ContentType.JSON)
+        ModelsApi.authed().contentType(ContentType.JSON)
                 .body("{\"name\":\"flower\",\"image\":\"iris:1\",\"minReplicas\":1,\"maxReplicas\":2,"
                         + "\"containerConcurrency\":1,\"autoscaling\":{\"stableWindow\":\"6s\"}}")
                 .when().post("/models").then().statusCode(202);
@@ -143,7 +144,7 @@ class GatewayIT {
             assertThat(statuses.keySet()).as("every request answered 200").containsOnly(200);
             assertThat(awaitReady("flower", 1, 60)).as("back to minReplicas once the load stops").isEqualTo(1);
         } finally {
-            given().header("Authorization", "Bearer test-token").when().delete("/models/flower").then().statusCode(204);
+            ModelsApi.authed().when().delete("/models/flower").then().statusCode(204);
         }
     }
 
@@ -151,9 +152,7 @@ class GatewayIT {
     private static int awaitReady(String model, int want, int seconds) throws InterruptedException {
         int ready = -1;
         for (int i = 0; i < seconds * 10; i++) {
-            Integer r = given().header("Authorization", "Bearer test-token").get("/models/" + model).jsonPath()
-                    .get("status.readyReplicas");
-            ready = r == null ? -1 : r;
+            ready = ModelsApi.readyReplicas(model);
             if (ready == want) {
                 return ready;
             }

@@ -2,6 +2,7 @@ package io.modelgate.gateway;
 
 import io.modelgate.gateway.testing.Await;
 import io.modelgate.gateway.testing.Iris;
+import io.modelgate.gateway.testing.ModelsApi;
 import io.modelgate.gateway.testing.Replicas;
 import io.modelgate.gateway.testing.TestHome;
 import io.modelgate.runtime.container.ContainerInfo;
@@ -26,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -39,7 +39,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestProfile(RolloutIT.FastTicks.class)
 @ExtendWith(TestRuntimeCleanup.class)
 class RolloutIT {
-    private static final String TOKEN = "Bearer test-token";
 
     public static class FastTicks implements QuarkusTestProfile {
         @Override
@@ -166,26 +165,25 @@ class RolloutIT {
     }
 
     private static void post(String body) {
-        given().header("Authorization", TOKEN).contentType(ContentType.JSON).body(body).when().post("/models").then()
+        ModelsApi.authed().contentType(ContentType.JSON).body(body).when().post("/models").then()
                 .statusCode(202);
     }
 
     private static Response patch(String name, String body) {
-        return given().header("Authorization", TOKEN).contentType("application/merge-patch+json").body(body)
+        return ModelsApi.authed().contentType("application/merge-patch+json").body(body)
                 .when().patch("/models/" + name);
     }
 
     private static void delete(String name) {
-        given().header("Authorization", TOKEN).when().delete("/models/" + name).then().statusCode(204);
+        ModelsApi.authed().when().delete("/models/" + name).then().statusCode(204);
     }
 
     private static Response status(String name) {
-        return given().header("Authorization", TOKEN).get("/models/" + name);
+        return ModelsApi.authed().get("/models/" + name);
     }
 
     private static int ready(String name) {
-        Integer r = status(name).jsonPath().get("status.readyReplicas");
-        return r == null ? -1 : r;
+        return ModelsApi.readyReplicas(name);
     }
 
     private static String digestOf(String name, int revision) {

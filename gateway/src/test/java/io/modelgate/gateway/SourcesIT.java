@@ -3,6 +3,7 @@ package io.modelgate.gateway;
 import io.modelgate.gateway.logs.ReplicaLogs;
 import io.modelgate.gateway.testing.Await;
 import io.modelgate.gateway.testing.Iris;
+import io.modelgate.gateway.testing.ModelsApi;
 import io.modelgate.gateway.testing.Replicas;
 import io.modelgate.gateway.testing.TestHome;
 import io.modelgate.packager.store.ImageStore;
@@ -16,7 +17,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -40,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.hamcrest.Matchers.containsString;
@@ -64,10 +63,6 @@ class SourcesIT {
     @BeforeAll
     static void needs() {
         home = TestHome.configured();
-    }
-
-    private static RequestSpecification authed() {
-        return given().header("Authorization", "Bearer test-token");
     }
 
     private static String cli(String... args) {
@@ -94,21 +89,21 @@ class SourcesIT {
             Files.writeString(config, "{\"insecureRegistries\": [\"" + registry.host() + "\"]}");
 
             // a tag the registry does not have: refused before anything is stored
-            authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + registry.host() + "/iris:404\"}")
+            ModelsApi.authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + registry.host() + "/iris:404\"}")
                     .post("/models").then().statusCode(400).contentType("application/problem+json")
                     .body("field", org.hamcrest.Matchers.equalTo("image"))
                     .body("detail", containsString("the registry has no image '" + registry.host() + "/iris:404'"));
             assertThat(ImageStore.open(home).find(registry.host() + "/iris:404")).isEmpty();
-            authed().get("/models/regpull").then().statusCode(404);
+            ModelsApi.authed().get("/models/regpull").then().statusCode(404);
 
             // without the credentials 'modelgate login' stored, the registry refuses
             Path aside = Files.move(auth, tmp.resolve("auth.json"));
-            authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + ref + "\"}")
+            ModelsApi.authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + ref + "\"}")
                     .post("/models").then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("image"))
                     .body("detail", containsString("modelgate login " + registry.host()));
             Files.move(aside, auth);
 
-            authed().contentType(ContentType.JSON)
+            ModelsApi.authed().contentType(ContentType.JSON)
                     .body("{\"name\":\"regpull\",\"image\":\"" + ref + "\",\"minReplicas\":1,\"maxReplicas\":1}")
                     .post("/models").then().statusCode(202);
             try {
@@ -118,7 +113,7 @@ class SourcesIT {
                 assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(200);
                 Iris.assertPredictsSetosaAndVirginica(answer);
             } finally {
-                authed().delete("/models/regpull").then().statusCode(204);
+                ModelsApi.authed().delete("/models/regpull").then().statusCode(204);
                 awaitNoReplicas("regpull");
             }
         } finally {
@@ -132,7 +127,7 @@ class SourcesIT {
         byte[] tar = tarOf(Iris.DIR);
         long start = System.nanoTime();
         // the first pack in a home builds the built-in server's runtime (jlink): longer than REST Assured's 30 s default
-        authed().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
+        ModelsApi.authed().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
                         .setParam("http.socket.timeout", (int) TimeUnit.MINUTES.toMillis(5))))
                 .contentType("application/x-tar").body(tar)
                 .queryParam("name", "upload").queryParam("tag", "iris-upload:1").queryParam("minReplicas", "1")
@@ -151,9 +146,9 @@ class SourcesIT {
             Containers containers = Containers.open(home);
             String first = Replicas.running(containers, "upload").get(0);
             // the built-in server's start-up line, tagged with the replica's name
-            String all = authed().get("/models/upload/logs").then().statusCode(200).extract().asString();
+            String all = ModelsApi.authed().get("/models/upload/logs").then().statusCode(200).extract().asString();
             assertThat(all).contains(first + " | ").contains("listening on");
-            String one = authed().get("/models/upload/logs?tail=1&replica=" + first).then().statusCode(200).extract().asString();
+            String one = ModelsApi.authed().get("/models/upload/logs?tail=1&replica=" + first).then().statusCode(200).extract().asString();
             assertThat(one.lines()).hasSize(1).allMatch(l -> l.startsWith(first + " | "));
 
             // follow: the replica is killed, the gateway starts another, and that one's start-up line arrives
@@ -172,12 +167,12 @@ class SourcesIT {
             try (Socket follower = follow("upload")) {
                 StringBuilder seen = new StringBuilder();
                 readUntil(follower.getInputStream(), seen, s -> s.contains("listening on"), 20);
-                authed().delete("/models/upload").then().statusCode(204);
+                ModelsApi.authed().delete("/models/upload").then().statusCode(204);
                 readUntil(follower.getInputStream(), seen, s -> s.endsWith("0\r\n\r\n"), 20);
             }
             awaitFollowers(0);
         } finally {
-            authed().delete("/models/upload");
+            ModelsApi.authed().delete("/models/upload");
             awaitNoReplicas("upload");
         }
     }
@@ -187,7 +182,7 @@ class SourcesIT {
         s.setSoTimeout(1000);
         OutputStream out = s.getOutputStream();
         out.write(("GET /models/" + model + "/logs?follow=true HTTP/1.1\r\nHost: localhost\r\n"
-                + "Authorization: Bearer test-token\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                + "Authorization: Bearer " + ModelsApi.TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return s;
     }

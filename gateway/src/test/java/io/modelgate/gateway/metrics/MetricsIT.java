@@ -2,6 +2,7 @@ package io.modelgate.gateway.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelgate.gateway.testing.Iris;
+import io.modelgate.gateway.testing.ModelsApi;
 import io.modelgate.gateway.testing.Prometheus;
 import io.modelgate.gateway.testing.TestHome;
 import io.modelgate.runtime.gpu.FakeNvml;
@@ -45,7 +46,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestProfile(MetricsIT.RealReplicas.class)
 @ExtendWith(TestRuntimeCleanup.class)
 class MetricsIT {
-    private static final String TOKEN = "Bearer test-token";
 
     public static class RealReplicas implements QuarkusTestProfile {
         @Override
@@ -71,7 +71,7 @@ class MetricsIT {
 
     @Test
     void exports_cold_start_queue_wait_replica_usage_and_every_dashboard_metric_for_a_real_deployment() throws Exception {
-        given().header("Authorization", TOKEN).contentType(ContentType.JSON)
+        ModelsApi.authed().contentType(ContentType.JSON)
                 .body("{\"name\":\"mx\",\"image\":\"iris:1\",\"minReplicas\":0,\"maxReplicas\":1,"
                         + "\"resources\":{\"cpus\":1,\"memory\":\"512Mi\"}}")
                 .when().post("/models").then().statusCode(202);
@@ -101,7 +101,7 @@ class MetricsIT {
             assertThat(Dashboard.exported(scrape)).as("series at /q/metrics").containsAll(used);
             assertEveryPanelShowsData(dashboard);
         } finally {
-            given().header("Authorization", TOKEN).when().delete("/models/mx").then().statusCode(204);
+            ModelsApi.authed().when().delete("/models/mx").then().statusCode(204);
         }
         String after = awaitScrape(s -> !s.contains("model=\"mx\""), "no series of model mx after DELETE");
         assertThat(after).doesNotContain("replica=\"mx-");
