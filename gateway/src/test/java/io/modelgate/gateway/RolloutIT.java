@@ -9,7 +9,6 @@ import io.modelgate.runtime.container.ContainerInfo;
 import io.modelgate.runtime.container.Containers;
 import io.modelgate.runtime.testing.TestRuntimeCleanup;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -40,11 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(TestRuntimeCleanup.class)
 class RolloutIT {
 
-    public static class FastTicks implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("modelgate.reconciler.enabled", "true", "modelgate.tick", "500ms");
-        }
+    /** GatewayIT's settings in a profile class of its own, so that this class gets a gateway of its own. */
+    public static class FastTicks extends GatewayIT.ReconcilerOn {
     }
 
     static Path home;
