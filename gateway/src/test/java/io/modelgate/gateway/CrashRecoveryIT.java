@@ -1,16 +1,17 @@
 package io.modelgate.gateway;
 
-import io.modelgate.packager.cli.Main;
+import io.modelgate.gateway.testing.Await;
+import io.modelgate.gateway.testing.Iris;
+import io.modelgate.gateway.testing.Replicas;
 import io.modelgate.packager.testing.ExternalTools;
 import io.modelgate.runtime.container.ContainerInfo;
 import io.modelgate.runtime.container.Containers;
+import io.modelgate.runtime.testing.TestRuntimeCleanup;
 import io.restassured.path.json.JsonPath;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,12 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -37,8 +35,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  * ends with exactly one replica per deployment; after deleting everything and a clean stop no container, cgroup,
  * veth or replica record of the test is left. Needs root and the packaged gateway (the package phase).
  */
+@ExtendWith(TestRuntimeCleanup.class)
 class CrashRecoveryIT {
-    private static final Path IRIS = Path.of("..", "examples", "iris").toAbsolutePath().normalize();
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath();
     private static final String TOKEN = "crash-token";
 
@@ -47,18 +45,13 @@ class CrashRecoveryIT {
     private int port;
     private int starts;
 
-    @AfterAll
-    static void removeTestNetworkAndCgroups() throws Exception {
-        GatewayIT.removeTestNetworkAndCgroups();
-    }
-
     @Test
     void a_killed_gateway_comes_back_with_the_acknowledged_deployments_and_nothing_orphaned() throws Exception {
         ExternalTools.requireRoot();
         assumeThat(JAR).as("the packaged gateway (mvn package)").exists();
         assumeThat(System.getProperty("modelgate.server.dist")).as("modelgate.server.dist (failsafe)").isNotNull();
         home = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "crash-it-home");
-        pack();
+        Iris.pack(home);
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
@@ -68,7 +61,7 @@ class CrashRecoveryIT {
             gateway = startGateway();
             assertThat(send("POST", "/models", deployment("a")).statusCode()).isEqualTo(202);
             assertThat(send("POST", "/models", deployment("b")).statusCode()).isEqualTo(202);
-            eventually("a and b serve", 60, () -> predicts("a") && predicts("b"));
+            Await.until("a and b serve", 60, () -> predicts("a") && predicts("b"));
             String aBefore = only(replicas(containers, "a"));
 
             assertThat(send("DELETE", "/models/b", null).statusCode()).isEqualTo(204);
@@ -81,26 +74,26 @@ class CrashRecoveryIT {
             assertThat(models.getList("name", String.class)).containsExactly("a", "c");
             assertThat(replicas(containers, "b")).as("the deleted deployment's replicas are removed on start")
                     .isEmpty();
-            eventually("a and c serve", 60, () -> predicts("a") && predicts("c"));
+            Await.until("a and c serve", 60, () -> predicts("a") && predicts("c"));
             assertThat(replicas(containers, "a")).as("a's replica is re-adopted, not replaced")
                     .containsExactly(aBefore);
-            eventually("only the replicas a and c want are left", 30, () -> {
-                List<ContainerInfo> all = list(containers, true);
+            Await.until("only the replicas a and c want are left", 30, () -> {
+                List<ContainerInfo> all = Replicas.all(containers);
                 return all.size() == 2 && all.stream().allMatch(c -> c.running()
                         && (c.name().startsWith("a-") || c.name().startsWith("c-")));
             });
 
             // killed again while d's replica is starting: it is adopted (and probed) or replaced, never doubled
             assertThat(send("POST", "/models", deployment("d")).statusCode()).isEqualTo(202);
-            eventually("d's container exists", 30, () -> !replicas(containers, "d").isEmpty());
+            Await.until("d's container exists", 30, () -> !replicas(containers, "d").isEmpty());
             gateway.destroyForcibly();
             assertThat(gateway.waitFor(10, TimeUnit.SECONDS)).isTrue();
             gateway = startGateway();
             assertThat(JsonPath.from(send("GET", "/models", null).body()).getList("name", String.class))
                     .containsExactly("a", "c", "d");
-            eventually("a, c and d serve", 60, () -> predicts("a") && predicts("c") && predicts("d"));
-            eventually("one running replica each for a, c and d", 30, () -> {
-                List<ContainerInfo> all = list(containers, true);
+            Await.until("a, c and d serve", 60, () -> predicts("a") && predicts("c") && predicts("d"));
+            Await.until("one running replica each for a, c and d", 30, () -> {
+                List<ContainerInfo> all = Replicas.all(containers);
                 return all.size() == 3 && all.stream().allMatch(ContainerInfo::running)
                         && replicas(containers, "d").size() == 1;
             });
@@ -109,12 +102,12 @@ class CrashRecoveryIT {
             // killed in the middle of a rolling update (a new env makes revision 2): the restarted gateway reads
             // which revisions the deployment has, adopts what runs of both and finishes the rollout
             assertThat(send("PATCH", "/models/a", "{\"env\":{\"ROLLOUT\":\"2\"}}").statusCode()).isEqualTo(202);
-            eventually("revision 2's container exists beside revision 1's", 30,
+            Await.until("revision 2's container exists beside revision 1's", 30,
                     () -> replicas(containers, "a").size() == 2);
             gateway.destroyForcibly();
             assertThat(gateway.waitFor(10, TimeUnit.SECONDS)).isTrue();
             gateway = startGateway();
-            eventually("a runs revision 2 only, and serves", 90, () -> {
+            Await.until("a runs revision 2 only, and serves", 90, () -> {
                 try {
                     List<Map<String, Object>> shown = JsonPath.from(send("GET", "/models/a", null).body())
                             .getList("status.replicas");
@@ -130,11 +123,12 @@ class CrashRecoveryIT {
             for (String model : List.of("a", "c", "d")) {
                 assertThat(send("DELETE", "/models/" + model, null).statusCode()).isEqualTo(204);
             }
-            eventually("no container left after DELETE", 30, () -> list(containers, true).isEmpty());
+            Await.until("no container left after DELETE", 30, () -> Replicas.all(containers).isEmpty());
             gateway.destroy(); // SIGTERM: a clean stop
             assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).as("the gateway stops on SIGTERM").isTrue();
             assertThat(containers.list(true)).isEmpty();
-            assertThat(cgroupsOfTheTests()).as("container cgroups under the tests' parent").isEmpty();
+            assertThat(TestRuntimeCleanup.containerCgroups(System.getProperty("modelgate.cgroupParent", "modelgate")))
+                    .as("container cgroups under the tests' parent").isEmpty();
             assertThat(vethsOnTheBridge()).as("veths on the tests' bridge").isEmpty();
             try (var records = Files.list(home.resolve("replicas"))) {
                 assertThat(records.toList()).as("replica records").isEmpty();
@@ -147,14 +141,14 @@ class CrashRecoveryIT {
                 gateway.destroyForcibly();
                 gateway.waitFor(10, TimeUnit.SECONDS);
             }
-            for (ContainerInfo c : list(containers, true)) {
+            for (ContainerInfo c : Replicas.all(containers)) {
                 try {
                     containers.remove(c.id(), true);
                 } catch (IOException e) {
                     System.out.println("could not remove container " + c.name() + ": " + e.getMessage());
                 }
             }
-            if (list(containers, true).isEmpty() && !Boolean.getBoolean("modelgate.keepHome")) {
+            if (Replicas.all(containers).isEmpty() && !Boolean.getBoolean("modelgate.keepHome")) {
                 deleteTree(home); // nothing is mounted in it any more
             }
         }
@@ -166,13 +160,6 @@ class CrashRecoveryIT {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    private void pack() throws Exception {
-        StringWriter err = new StringWriter();
-        String[] argv = {"--home", home.toString(), "pack", IRIS.toString()};
-        int status = Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err), argv);
-        assertThat(status).as(err.toString()).isZero();
     }
 
     /** Starts quarkus-run.jar with the tests' bridge, subnet and cgroup parent and waits until its API answers. */
@@ -192,7 +179,7 @@ class CrashRecoveryIT {
         pb.environment().put("MODELGATE_TOKEN", TOKEN);
         pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
         Process p = pb.start();
-        eventually("the gateway answers GET /models", 30, () -> {
+        Await.until("the gateway answers GET /models", 30, () -> {
             if (!p.isAlive()) {
                 throw new AssertionError("the gateway exited with " + p.exitValue() + ": " + gatewayLogs());
             }
@@ -227,60 +214,21 @@ class CrashRecoveryIT {
 
     private boolean predicts(String model) {
         try {
-            return send("POST", "/v2/models/" + model + "/infer", Files.readString(IRIS.resolve("request.json")))
+            return send("POST", "/v2/models/" + model + "/infer", Iris.request())
                     .statusCode() == 200;
         } catch (IOException notYet) {
             return false;
         }
     }
 
-    private static List<ContainerInfo> list(Containers containers, boolean all) {
-        IOException last = null;
-        for (int i = 0; i < 20; i++) {
-            try {
-                return containers.list(all);
-            } catch (IOException e) {
-                // Containers.list fails when a container is removed while it looks at it: look again
-                last = e;
-                try {
-                    TimeUnit.MILLISECONDS.sleep(50);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        throw new AssertionError(last);
-    }
-
     /** Ids of the deployment's containers, running or not. */
     private static List<String> replicas(Containers containers, String deployment) {
-        return list(containers, true).stream().filter(c -> c.name().matches(deployment + "-[0-9a-f]{6}"))
-                .map(ContainerInfo::id).toList();
+        return Replicas.of(containers, deployment).stream().map(ContainerInfo::id).toList();
     }
 
     private static String only(List<String> ids) {
         assertThat(ids).hasSize(1);
         return ids.get(0);
-    }
-
-    /** Directories below the tests' cgroup parent in every hierarchy (one per container while it exists). */
-    private static Set<Path> cgroupsOfTheTests() throws IOException {
-        Set<Path> found = new HashSet<>();
-        String parent = System.getProperty("modelgate.cgroupParent", "modelgate");
-        List<Path> roots = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
-        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            roots.addAll(hierarchies.filter(Files::isDirectory).toList());
-        }
-        for (Path root : roots) {
-            Path dir = root.resolve(parent);
-            if (Files.isDirectory(dir)) {
-                try (var children = Files.list(dir)) {
-                    children.filter(Files::isDirectory).forEach(found::add);
-                }
-            }
-        }
-        return found;
     }
 
     private static String vethsOnTheBridge() throws Exception {
@@ -302,19 +250,5 @@ class CrashRecoveryIT {
             }
         }
         return all.toString();
-    }
-
-    private static void eventually(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                System.out.printf("crash recovery: %s after %d ms%n", what,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-        assertThat(condition.getAsBoolean()).as(what + " within " + seconds + " s").isTrue();
     }
 }

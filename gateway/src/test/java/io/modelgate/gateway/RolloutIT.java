@@ -1,24 +1,23 @@
 package io.modelgate.gateway;
 
-import io.modelgate.packager.cli.Main;
-import io.modelgate.packager.testing.ExternalTools;
+import io.modelgate.gateway.testing.Await;
+import io.modelgate.gateway.testing.Iris;
+import io.modelgate.gateway.testing.ModelsApi;
+import io.modelgate.gateway.testing.Replicas;
+import io.modelgate.gateway.testing.TestHome;
 import io.modelgate.runtime.container.ContainerInfo;
 import io.modelgate.runtime.container.Containers;
+import io.modelgate.runtime.testing.TestRuntimeCleanup;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,12 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * The control plane with real iris replicas: scale to zero and back, a rolling update to a second image under
@@ -41,57 +36,20 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  */
 @QuarkusTest
 @TestProfile(RolloutIT.FastTicks.class)
+@ExtendWith(TestRuntimeCleanup.class)
 class RolloutIT {
-    private static final Path IRIS = Path.of("..", "examples", "iris").toAbsolutePath().normalize();
-    private static final String TOKEN = "Bearer test-token";
 
-    public static class FastTicks implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("modelgate.reconciler.enabled", "true", "modelgate.tick", "500ms");
-        }
+    /** GatewayIT's settings in a profile class of its own, so that this class gets a gateway of its own. */
+    public static class FastTicks extends GatewayIT.ReconcilerOn {
     }
 
     static Path home;
-    static String request;
 
     @BeforeAll
     static void packIrisTwice() throws Exception {
-        ExternalTools.requireRoot();
-        String configured = System.getProperty("modelgate.home");
-        assumeThat(configured).as("modelgate.home (set by the failsafe configuration)").isNotNull();
-        home = Path.of(configured);
-        request = Files.readString(IRIS.resolve("request.json"));
-        pack(IRIS);
-        Path v2 = Files.createTempDirectory("iris-v2");
-        try {
-            try (Stream<Path> files = Files.list(IRIS)) {
-                for (Path f : files.toList()) {
-                    Files.copy(f, v2.resolve(f.getFileName()));
-                }
-            }
-            Path yaml = v2.resolve("model.yaml");
-            Files.writeString(yaml, Files.readString(yaml).replace("version: \"1\"", "version: \"2\""));
-            pack(v2);
-        } finally {
-            try (Stream<Path> walk = Files.walk(v2)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-    }
-
-    private static void pack(Path dir) {
-        StringWriter err = new StringWriter();
-        int status = Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err),
-                new String[]{"--home", home.toString(), "pack", dir.toString()});
-        assertThat(status).as(err.toString()).isZero();
-    }
-
-    @AfterAll
-    static void removeTestNetworkAndCgroups() throws Exception {
-        GatewayIT.removeTestNetworkAndCgroups();
+        home = TestHome.configured();
+        Iris.pack(home);
+        Iris.packAsVersion(home, "2");
     }
 
     @Test
@@ -99,28 +57,28 @@ class RolloutIT {
         post("{\"name\":\"zero\",\"image\":\"iris:1\",\"minReplicas\":1,\"maxReplicas\":1,"
                 + "\"autoscaling\":{\"stableWindow\":\"6s\",\"scaleToZeroGrace\":\"1s\"}}");
         try {
-            await("one replica ready", 90, () -> ready("zero") == 1);
+            Await.until("one replica ready", 90, () -> ready("zero") == 1);
             patch("zero", "{\"minReplicas\":0}").then().statusCode(202);
-            await("no container left once idle", 60, () -> containers("zero").isEmpty());
+            Await.until("no container left once idle", 60, () -> containers("zero").isEmpty());
             assertThat(ready("zero")).isZero();
 
             long start = System.nanoTime();
-            Response answer = infer("zero");
+            Response answer = Iris.infer("zero");
             System.out.printf("iris from zero replicas: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(200);
-            assertCorrect(answer);
+            Iris.assertPredictsSetosaAndVirginica(answer);
             assertThat(ready("zero")).isEqualTo(1);
         } finally {
             delete("zero");
         }
-        await("no container left after DELETE", 60, () -> containers("zero").isEmpty());
+        Await.until("no container left after DELETE", 60, () -> containers("zero").isEmpty());
     }
 
     @Test
     void rolls_out_a_new_image_under_load_without_a_failed_request_then_splits_traffic_by_weight() throws Exception {
         post("{\"name\":\"roll\",\"image\":\"iris:1\",\"minReplicas\":1,\"maxReplicas\":1}");
         try {
-            await("one replica ready", 90, () -> ready("roll") == 1);
+            Await.until("one replica ready", 90, () -> ready("roll") == 1);
             String v1 = digestOf("roll", 1);
 
             AtomicBoolean loading = new AtomicBoolean(true);
@@ -131,7 +89,7 @@ class RolloutIT {
             for (int c = 0; c < 4; c++) {
                 Thread t = new Thread(() -> {
                     while (loading.get()) {
-                        Response r = infer("roll");
+                        Response r = Iris.infer("roll");
                         statuses.computeIfAbsent(r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
                         revisions.computeIfAbsent(String.valueOf(r.header("modelgate-revision")), k -> new AtomicInteger())
                                 .incrementAndGet();
@@ -148,7 +106,7 @@ class RolloutIT {
                 TimeUnit.SECONDS.sleep(1);
                 patch("roll", "{\"image\":\"iris:2\"}").then().statusCode(202)
                         .body("revisions.weight", org.hamcrest.Matchers.contains(0, 100));
-                await("only revision 2 left", 90, () -> {
+                Await.until("only revision 2 left", 90, () -> {
                     List<Map<String, Object>> replicas = status("roll").jsonPath().getList("status.replicas");
                     return replicas.size() == 1 && replicas.get(0).get("revision").equals(2)
                             && replicas.get(0).get("state").equals("ready");
@@ -174,10 +132,10 @@ class RolloutIT {
             patch("roll", "{\"image\":\"iris:1\",\"rollout\":{\"weight\":50}}").then().statusCode(202)
                     .body("revisions.revision", org.hamcrest.Matchers.contains(2, 3))
                     .body("revisions.weight", org.hamcrest.Matchers.contains(50, 50));
-            await("both revisions ready", 90, () -> ready("roll") == 2);
+            Await.until("both revisions ready", 90, () -> ready("roll") == 2);
             Map<String, Integer> split = new TreeMap<>();
             for (int i = 0; i < 200; i++) {
-                Response r = infer("roll");
+                Response r = Iris.infer("roll");
                 assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
                 split.merge(r.header("modelgate-revision"), 1, Integer::sum);
             }
@@ -189,49 +147,39 @@ class RolloutIT {
                     org.hamcrest.Matchers.greaterThanOrEqualTo(split.get("3")));
 
             patch("roll", "{\"rollout\":{\"weight\":0}}").then().statusCode(202).body("image", org.hamcrest.Matchers.equalTo("iris:2"));
-            await("the abandoned revision's replica removed", 60, () -> {
+            Await.until("the abandoned revision's replica removed", 60, () -> {
                 List<ContainerInfo> now = containers("roll");
                 return now.size() == 1 && now.get(0).imageDigest().equals(v2);
             });
             for (int i = 0; i < 20; i++) {
-                assertThat(infer("roll").header("modelgate-revision")).isEqualTo("2");
+                assertThat(Iris.infer("roll").header("modelgate-revision")).isEqualTo("2");
             }
         } finally {
             delete("roll");
         }
-        await("no container left after DELETE", 60, () -> containers("roll").isEmpty());
+        Await.until("no container left after DELETE", 60, () -> containers("roll").isEmpty());
     }
 
     private static void post(String body) {
-        given().header("Authorization", TOKEN).contentType(ContentType.JSON).body(body).when().post("/models").then()
+        ModelsApi.authed().contentType(ContentType.JSON).body(body).when().post("/models").then()
                 .statusCode(202);
     }
 
     private static Response patch(String name, String body) {
-        return given().header("Authorization", TOKEN).contentType("application/merge-patch+json").body(body)
+        return ModelsApi.authed().contentType("application/merge-patch+json").body(body)
                 .when().patch("/models/" + name);
     }
 
     private static void delete(String name) {
-        given().header("Authorization", TOKEN).when().delete("/models/" + name).then().statusCode(204);
+        ModelsApi.authed().when().delete("/models/" + name).then().statusCode(204);
     }
 
     private static Response status(String name) {
-        return given().header("Authorization", TOKEN).get("/models/" + name);
-    }
-
-    private static Response infer(String name) {
-        return given().contentType(ContentType.JSON).body(request).post("/v2/models/" + name + "/infer");
-    }
-
-    private static void assertCorrect(Response answer) {
-        assertThat(answer.jsonPath().getList("outputs.find { it.name == 'label' }.data").toString())
-                .as("setosa and virginica, as examples/iris/expected.json says").isEqualTo("[0, 2]");
+        return ModelsApi.authed().get("/models/" + name);
     }
 
     private static int ready(String name) {
-        Integer r = status(name).jsonPath().get("status.readyReplicas");
-        return r == null ? -1 : r;
+        return ModelsApi.readyReplicas(name);
     }
 
     private static String digestOf(String name, int revision) {
@@ -239,32 +187,6 @@ class RolloutIT {
     }
 
     private static List<ContainerInfo> containers(String deployment) {
-        Exception last = null;
-        for (int i = 0; i < 20; i++) {
-            try {
-                return Containers.open(home).list(true).stream().filter(c -> c.name().startsWith(deployment + "-"))
-                        .toList();
-            } catch (Exception e) {
-                // Containers.list fails when a container is removed while it looks at it: look again
-                last = e;
-                try {
-                    TimeUnit.MILLISECONDS.sleep(50);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        throw new IllegalStateException(last);
-    }
-
-    private static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < seconds * 10; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        assertThat(condition.getAsBoolean()).as(what + " within " + seconds + " s").isTrue();
+        return Replicas.of(Containers.open(home), deployment);
     }
 }

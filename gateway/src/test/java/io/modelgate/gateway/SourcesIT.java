@@ -1,34 +1,35 @@
 package io.modelgate.gateway;
 
 import io.modelgate.gateway.logs.ReplicaLogs;
-import io.modelgate.packager.cli.Main;
+import io.modelgate.gateway.testing.Await;
+import io.modelgate.gateway.testing.Iris;
+import io.modelgate.gateway.testing.ModelsApi;
+import io.modelgate.gateway.testing.Replicas;
+import io.modelgate.gateway.testing.TestHome;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.testing.ExternalTools;
 import io.modelgate.packager.testing.Processes;
 import io.modelgate.packager.testing.RegistryServer;
-import io.modelgate.runtime.container.ContainerInfo;
 import io.modelgate.runtime.container.Containers;
+import io.modelgate.runtime.testing.TestRuntimeCleanup;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import io.restassured.config.HttpClientConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.hamcrest.Matchers.containsString;
@@ -53,8 +53,8 @@ import static org.hamcrest.Matchers.containsString;
  */
 @QuarkusTest
 @TestProfile(GatewayIT.ReconcilerOn.class)
+@ExtendWith(TestRuntimeCleanup.class)
 class SourcesIT {
-    private static final Path IRIS = Path.of("..", "examples", "iris").toAbsolutePath().normalize();
     static Path home;
 
     @Inject
@@ -62,28 +62,11 @@ class SourcesIT {
 
     @BeforeAll
     static void needs() {
-        ExternalTools.requireRoot();
-        String configured = System.getProperty("modelgate.home");
-        assumeThat(configured).as("modelgate.home (set by the failsafe configuration)").isNotNull();
-        home = Path.of(configured);
-    }
-
-    @AfterAll
-    static void removeTestNetworkAndCgroups() throws Exception {
-        GatewayIT.removeTestNetworkAndCgroups();
-    }
-
-    private static RequestSpecification authed() {
-        return given().header("Authorization", "Bearer test-token");
+        home = TestHome.configured();
     }
 
     private static String cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] argv = Stream.concat(Stream.of("--home", home.toString()), Stream.of(args)).toArray(String[]::new);
-        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), argv);
-        assertThat(status).as(String.join(" ", args) + ": " + err).isZero();
-        return out.toString();
+        return TestHome.cli(home, args);
     }
 
     @Test
@@ -98,7 +81,7 @@ class SourcesIT {
         try (RegistryServer registry = RegistryServer.in(tmp).htpasswd(htpasswd).start()) {
             String ref = registry.host() + "/iris:1";
             cli("login", "--plain-http", "-u", "alice", "-p", "wonderland", registry.host());
-            cli("pack", "-t", ref, IRIS.toString());
+            cli("pack", "-t", ref, Iris.DIR.toString());
             cli("push", "--plain-http", ref);
             cli("rmi", ref);
             assertThat(ImageStore.open(home).find(ref)).as("gone from the gateway's store").isEmpty();
@@ -106,31 +89,31 @@ class SourcesIT {
             Files.writeString(config, "{\"insecureRegistries\": [\"" + registry.host() + "\"]}");
 
             // a tag the registry does not have: refused before anything is stored
-            authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + registry.host() + "/iris:404\"}")
+            ModelsApi.authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + registry.host() + "/iris:404\"}")
                     .post("/models").then().statusCode(400).contentType("application/problem+json")
                     .body("field", org.hamcrest.Matchers.equalTo("image"))
                     .body("detail", containsString("the registry has no image '" + registry.host() + "/iris:404'"));
             assertThat(ImageStore.open(home).find(registry.host() + "/iris:404")).isEmpty();
-            authed().get("/models/regpull").then().statusCode(404);
+            ModelsApi.authed().get("/models/regpull").then().statusCode(404);
 
             // without the credentials 'modelgate login' stored, the registry refuses
             Path aside = Files.move(auth, tmp.resolve("auth.json"));
-            authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + ref + "\"}")
+            ModelsApi.authed().contentType(ContentType.JSON).body("{\"name\":\"regpull\",\"image\":\"" + ref + "\"}")
                     .post("/models").then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("image"))
                     .body("detail", containsString("modelgate login " + registry.host()));
             Files.move(aside, auth);
 
-            authed().contentType(ContentType.JSON)
+            ModelsApi.authed().contentType(ContentType.JSON)
                     .body("{\"name\":\"regpull\",\"image\":\"" + ref + "\",\"minReplicas\":1,\"maxReplicas\":1}")
                     .post("/models").then().statusCode(202);
             try {
                 assertThat(ImageStore.open(home).find(ref)).as("pulled into the store").isPresent();
                 assertThat(registry.log()).contains("GET /v2/iris/manifests/1");
-                Response answer = infer("regpull");
+                Response answer = Iris.inferOnceDeployed("regpull");
                 assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(200);
-                assertPredictsSetosaAndVirginica(answer);
+                Iris.assertPredictsSetosaAndVirginica(answer);
             } finally {
-                authed().delete("/models/regpull").then().statusCode(204);
+                ModelsApi.authed().delete("/models/regpull").then().statusCode(204);
                 awaitNoReplicas("regpull");
             }
         } finally {
@@ -141,10 +124,10 @@ class SourcesIT {
 
     @Test
     void deploys_an_uploaded_model_directory_and_shows_and_follows_its_logs() throws Exception {
-        byte[] tar = tarOf(IRIS);
+        byte[] tar = tarOf(Iris.DIR);
         long start = System.nanoTime();
         // the first pack in a home builds the built-in server's runtime (jlink): longer than REST Assured's 30 s default
-        authed().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
+        ModelsApi.authed().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
                         .setParam("http.socket.timeout", (int) TimeUnit.MINUTES.toMillis(5))))
                 .contentType("application/x-tar").body(tar)
                 .queryParam("name", "upload").queryParam("tag", "iris-upload:1").queryParam("minReplicas", "1")
@@ -156,16 +139,16 @@ class SourcesIT {
             assertThat(left).as("the unpacked upload is removed").isEmpty();
         }
         try {
-            Response answer = infer("upload");
+            Response answer = Iris.inferOnceDeployed("upload");
             assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(200);
-            assertPredictsSetosaAndVirginica(answer);
+            Iris.assertPredictsSetosaAndVirginica(answer);
 
             Containers containers = Containers.open(home);
-            String first = replicas(containers, "upload", ContainerInfo::running).get(0);
+            String first = Replicas.running(containers, "upload").get(0);
             // the built-in server's start-up line, tagged with the replica's name
-            String all = authed().get("/models/upload/logs").then().statusCode(200).extract().asString();
+            String all = ModelsApi.authed().get("/models/upload/logs").then().statusCode(200).extract().asString();
             assertThat(all).contains(first + " | ").contains("listening on");
-            String one = authed().get("/models/upload/logs?tail=1&replica=" + first).then().statusCode(200).extract().asString();
+            String one = ModelsApi.authed().get("/models/upload/logs?tail=1&replica=" + first).then().statusCode(200).extract().asString();
             assertThat(one.lines()).hasSize(1).allMatch(l -> l.startsWith(first + " | "));
 
             // follow: the replica is killed, the gateway starts another, and that one's start-up line arrives
@@ -184,33 +167,14 @@ class SourcesIT {
             try (Socket follower = follow("upload")) {
                 StringBuilder seen = new StringBuilder();
                 readUntil(follower.getInputStream(), seen, s -> s.contains("listening on"), 20);
-                authed().delete("/models/upload").then().statusCode(204);
+                ModelsApi.authed().delete("/models/upload").then().statusCode(204);
                 readUntil(follower.getInputStream(), seen, s -> s.endsWith("0\r\n\r\n"), 20);
             }
             awaitFollowers(0);
         } finally {
-            authed().delete("/models/upload");
+            ModelsApi.authed().delete("/models/upload");
             awaitNoReplicas("upload");
         }
-    }
-
-    private static Response infer(String model) throws Exception {
-        String request = Files.readString(IRIS.resolve("request.json"));
-        Response answer = null;
-        for (int i = 0; i < 600; i++) {
-            answer = given().contentType(ContentType.JSON).body(request).post("/v2/models/" + model + "/infer");
-            if (answer.statusCode() != 404) {
-                break; // 404 only until the gateway has registered the deployment
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        return answer;
-    }
-
-    /** request.json holds one setosa and one virginica flower (classes 0 and 2 in expected.json). */
-    private static void assertPredictsSetosaAndVirginica(Response answer) {
-        List<Number> labels = answer.jsonPath().getList("outputs.find { it.name == 'label' }.data.flatten()");
-        assertThat(labels).extracting(Number::intValue).containsExactly(0, 2);
     }
 
     private static Socket follow(String model) throws IOException {
@@ -218,7 +182,7 @@ class SourcesIT {
         s.setSoTimeout(1000);
         OutputStream out = s.getOutputStream();
         out.write(("GET /models/" + model + "/logs?follow=true HTTP/1.1\r\nHost: localhost\r\n"
-                + "Authorization: Bearer test-token\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                + "Authorization: Bearer " + ModelsApi.TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return s;
     }
@@ -250,27 +214,10 @@ class SourcesIT {
         assertThat(logs.followers()).as("open follow streams").isEqualTo(n);
     }
 
-    private static List<String> replicas(Containers containers, String deployment, Predicate<ContainerInfo> which) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return containers.list(true).stream().filter(which)
-                        .map(ContainerInfo::name).filter(n -> n.matches(deployment + "-[0-9a-f]{6}")).toList();
-            } catch (RuntimeException | IOException e) {
-                // list() reads each container's state, and fails on one that is being removed at that moment
-                if (attempt == 10) {
-                    throw e;
-                }
-                TimeUnit.MILLISECONDS.sleep(100);
-            }
-        }
-    }
-
     private static void awaitNoReplicas(String deployment) throws Exception {
         Containers containers = Containers.open(home);
-        for (int i = 0; i < 300 && !replicas(containers, deployment, c -> true).isEmpty(); i++) {
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        assertThat(replicas(containers, deployment, c -> true)).as("replicas removed after DELETE").isEmpty();
+        Await.until("replicas of " + deployment + " removed after DELETE", 30,
+                () -> Replicas.of(containers, deployment).isEmpty());
     }
 
     /** The directory's regular files as a tar with names relative to it, as 'tar -C DIR -cf - .' makes. */

@@ -1,8 +1,12 @@
 package io.modelgate.gateway.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.modelgate.packager.cli.Main;
-import io.modelgate.packager.testing.ExternalTools;
+import io.modelgate.gateway.testing.Iris;
+import io.modelgate.gateway.testing.ModelsApi;
+import io.modelgate.gateway.testing.Prometheus;
+import io.modelgate.gateway.testing.TestHome;
+import io.modelgate.runtime.gpu.FakeNvml;
+import io.modelgate.runtime.testing.TestRuntimeCleanup;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -10,15 +14,12 @@ import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +33,6 @@ import java.util.function.Predicate;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * The metrics of a real deployment, scraped over HTTP from /q/metrics: examples/iris deployed at zero replicas, one
@@ -44,15 +44,14 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  */
 @QuarkusTest
 @TestProfile(MetricsIT.RealReplicas.class)
+@ExtendWith(TestRuntimeCleanup.class)
 class MetricsIT {
-    private static final Path IRIS = Path.of("..", "examples", "iris").toAbsolutePath().normalize();
-    private static final String TOKEN = "Bearer test-token";
 
     public static class RealReplicas implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             try {
-                Path nvml = FakeNvmlLibrary.build(Path.of("target", "fake-nvml").toAbsolutePath());
+                Path nvml = FakeNvml.build(Path.of("target", "fake-nvml").toAbsolutePath());
                 return Map.of("modelgate.reconciler.enabled", "true", "modelgate.tick", "500ms",
                         "modelgate.metrics.resources.interval", "300ms",
                         "modelgate.metrics.nvml-library", nvml.toString());
@@ -67,54 +66,17 @@ class MetricsIT {
 
     @BeforeAll
     static void packIris() {
-        ExternalTools.requireRoot();
-        String home = System.getProperty("modelgate.home");
-        assumeThat(home).as("modelgate.home (set by the failsafe configuration)").isNotNull();
-        StringWriter err = new StringWriter();
-        int status = Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err),
-                new String[] {"--home", home, "pack", IRIS.toString()});
-        assertThat(status).as(err.toString()).isZero();
-    }
-
-    /** The tests' own bridge and parent cgroups (see the failsafe configuration) go once the replicas are gone. */
-    @AfterAll
-    static void removeTestNetworkAndCgroups() throws Exception {
-        String bridge = System.getProperty("modelgate.bridge");
-        if (bridge != null && !bridge.equals("modelgate0")) {
-            Process p = new ProcessBuilder("ip", "link", "del", "dev", bridge).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            p.waitFor();
-        }
-        String parent = System.getProperty("modelgate.cgroupParent");
-        if (parent != null && !parent.equals("modelgate")) {
-            try (var roots = Files.list(Path.of("/sys/fs/cgroup"))) {
-                for (Path root : roots.toList()) {
-                    try {
-                        Files.deleteIfExists(root.resolve(parent));
-                    } catch (IOException stillInUse) {
-                        // a replica is still stopping; nothing more to do here
-                    }
-                }
-            }
-        }
+        Iris.pack(TestHome.configured());
     }
 
     @Test
     void exports_cold_start_queue_wait_replica_usage_and_every_dashboard_metric_for_a_real_deployment() throws Exception {
-        given().header("Authorization", TOKEN).contentType(ContentType.JSON)
+        ModelsApi.authed().contentType(ContentType.JSON)
                 .body("{\"name\":\"mx\",\"image\":\"iris:1\",\"minReplicas\":0,\"maxReplicas\":1,"
                         + "\"resources\":{\"cpus\":1,\"memory\":\"512Mi\"}}")
                 .when().post("/models").then().statusCode(202);
         try {
-            String request = Files.readString(IRIS.resolve("request.json"));
-            Response answer = null;
-            for (int i = 0; i < 600; i++) {
-                answer = given().contentType(ContentType.JSON).body(request).post("/v2/models/mx/infer");
-                if (answer.statusCode() != 404) {
-                    break; // 404 only until the gateway has registered the deployment
-                }
-                TimeUnit.MILLISECONDS.sleep(100);
-            }
+            Response answer = Iris.inferOnceDeployed("mx");
             assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(200);
             String scrape = awaitScrape(s -> value(s, "modelgate_replica_memory_bytes{model=\"mx\"").isPresent(),
                     "a replica memory series for mx");
@@ -139,7 +101,7 @@ class MetricsIT {
             assertThat(Dashboard.exported(scrape)).as("series at /q/metrics").containsAll(used);
             assertEveryPanelShowsData(dashboard);
         } finally {
-            given().header("Authorization", TOKEN).when().delete("/models/mx").then().statusCode(204);
+            ModelsApi.authed().when().delete("/models/mx").then().statusCode(204);
         }
         String after = awaitScrape(s -> !s.contains("model=\"mx\""), "no series of model mx after DELETE");
         assertThat(after).doesNotContain("replica=\"mx-");

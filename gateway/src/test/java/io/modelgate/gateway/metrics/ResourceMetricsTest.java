@@ -4,6 +4,7 @@ import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.modelgate.runtime.cgroup.CgroupException;
 import io.modelgate.runtime.cgroup.CgroupUsage;
+import io.modelgate.runtime.gpu.FakeNvml;
 import io.modelgate.runtime.gpu.Nvml;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The per-replica and per-GPU series as Prometheus scrapes them, with the cgroup readings given by the test (the real
  * reader is tested on real containers in runtime-native's UsageReaderIT and in MetricsIT) and NVML played by the
- * stand-in library built from runtime-native's fake-nvml.c (no GPU here; see {@link FakeNvmlLibrary}).
+ * stand-in library built from runtime-native's fake-nvml.c (no GPU here; see {@link FakeNvml}).
  */
 class ResourceMetricsTest {
     private static final long MIB = 1024 * 1024;
@@ -112,7 +113,7 @@ class ResourceMetricsTest {
 
     @Test
     void exports_each_gpus_utilisation_and_memory_tagged_with_the_replica_holding_it() throws Exception {
-        nvml = Nvml.open(FakeNvmlLibrary.build(tmp).toString());
+        nvml = Nvml.open(FakeNvml.build(tmp).toString());
         ResourceMetrics metrics = metrics(Optional.of(nvml));
         running = List.of(A);
         cgroups.put("c-a", new CgroupUsage(1, MIB, OptionalLong.empty()));
@@ -120,8 +121,8 @@ class ResourceMetricsTest {
 
         metrics.sample();
 
-        String uuid0 = "GPU-0f1e2d3c-0000-4000-8000-000000000000";
-        String uuid3 = "GPU-0f1e2d3c-0003-4000-8000-000000000003";
+        String uuid0 = FakeNvml.GPU0_UUID;
+        String uuid3 = FakeNvml.GPU3_UUID;
         String scrape = registry.scrape();
         assertThat(scrape)
                 .contains("modelgate_gpu_utilization_ratio{gpu=\"0\",model=\"iris\",replica=\"iris-aaaaaa\",uuid=\"" + uuid0 + "\",} 0.37")
@@ -142,7 +143,7 @@ class ResourceMetricsTest {
     @Test
     void drops_the_gpu_series_while_nvml_fails_and_brings_them_back_when_it_answers() throws Exception {
         Path lost = tmp.resolve("gpu-lost");
-        nvml = Nvml.open(FakeNvmlLibrary.build(tmp.resolve("lib"), List.of("LOST_WHEN=\"" + lost + "\"")).toString());
+        nvml = Nvml.open(FakeNvml.build(tmp.resolve("lib"), "LOST_WHEN=\"" + lost + "\"").toString());
         ResourceMetrics metrics = metrics(Optional.of(nvml));
         metrics.sample();
         assertThat(registry.scrape()).contains("modelgate_gpu_memory_used_bytes{gpu=\"0\"");

@@ -23,14 +23,19 @@ public final class FakeNvml {
     private FakeNvml() {
     }
 
-    /** Compiles the fake into {@code dir}; {@code defines} such as {@code INIT_FAILS} change its behaviour. */
+    /**
+     * Compiles the fake into {@code dir}; {@code defines} such as {@code INIT_FAILS} or {@code LOST_WHEN="<file>"}
+     * change its behaviour (see fake-nvml.c).
+     */
     public static Path build(Path dir, String... defines) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path source = dir.resolve("fake-nvml.c");
         try (InputStream in = FakeNvml.class.getResourceAsStream("/gpu/fake-nvml.c")) {
             Files.copy(in, source, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        Path library = dir.resolve("libnvidia-ml" + (defines.length == 0 ? "" : "-" + String.join("-", defines)) + ".so.1");
+        // one file per set of defines; a define may hold a quoted path (LOST_WHEN="<file>"), so it is not the name
+        Path library = dir.resolve("libnvidia-ml" + (defines.length == 0 ? ""
+                : "-" + Integer.toHexString(String.join(" ", defines).hashCode())) + ".so.1");
         List<String> command = new ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O2", "-o", library.toString()));
         for (String d : defines) {
             command.add("-D" + d);

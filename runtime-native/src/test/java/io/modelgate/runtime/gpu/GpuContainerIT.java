@@ -1,22 +1,17 @@
 package io.modelgate.runtime.gpu;
 
-import io.modelgate.packager.archive.Archives;
-import io.modelgate.packager.archive.ImportOptions;
-import io.modelgate.packager.image.ImageRef;
-import io.modelgate.packager.testing.BusyboxRootfs;
 import io.modelgate.packager.testing.ExternalTools;
 import io.modelgate.runtime.container.ContainerInfo;
 import io.modelgate.runtime.container.Containers;
 import io.modelgate.runtime.container.RunRequest;
 import io.modelgate.runtime.process.LogEntry;
 import io.modelgate.runtime.process.NetworkMode;
+import io.modelgate.runtime.testing.BusyboxContainers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,19 +37,12 @@ class GpuContainerIT {
         FakeMachine machine = FakeMachine.withTwoGpus(tmp.resolve("machine"));
         Path home = tmp.resolve("home");
         containers = Containers.open(home, Containers.Runtime.defaults().withGpuConfig(h -> machine.config()));
-        ByteArrayOutputStream rootfs = new ByteArrayOutputStream();
-        BusyboxRootfs.create().writeTo(rootfs);
-        Archives.of(containers.store()).importRootfs(new ByteArrayInputStream(rootfs.toByteArray()), "busybox",
-                ImageRef.parse("busybox:gpu"), ImportOptions.reproducible());
+        BusyboxContainers.importImage(containers, "busybox:gpu");
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (containers != null) {
-            for (ContainerInfo c : containers.list(true)) {
-                containers.remove(c.id(), true);
-            }
-        }
+        BusyboxContainers.removeAll(containers);
     }
 
     private String output(String name) throws Exception {

@@ -1,4 +1,4 @@
-package io.modelgate.gateway.metrics;
+package io.modelgate.gateway.testing;
 
 import io.modelgate.packager.testing.ExternalTools;
 import io.restassured.path.json.JsonPath;
@@ -15,13 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's Prometheus on loopback, scraping one gateway's /q/metrics every second, for as long as the test holds it:
  * its query API says whether a PromQL expression parses and what it finds. Stopped and its data removed on close.
  */
-final class Prometheus implements AutoCloseable {
+public final class Prometheus implements AutoCloseable {
     private final Path dir;
     private final Process server;
     private final int port;
@@ -33,7 +34,8 @@ final class Prometheus implements AutoCloseable {
         this.port = port;
     }
 
-    static Prometheus scraping(int gatewayPort) throws IOException {
+    /** Starts Prometheus scraping the gateway at 127.0.0.1:{@code gatewayPort}. */
+    public static Prometheus scraping(int gatewayPort) throws IOException {
         Path binary = ExternalTools.require("prometheus", "prometheus");
         Path dir = Files.createTempDirectory("prometheus");
         int port;
@@ -50,7 +52,7 @@ final class Prometheus implements AutoCloseable {
     }
 
     /** The answer of /api/v1/query, or null while the server is still starting. */
-    JsonPath query(String expr) throws IOException, InterruptedException {
+    public JsonPath query(String expr) throws IOException, InterruptedException {
         String url = "http://127.0.0.1:" + port + "/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8);
         try {
             String body = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -61,7 +63,24 @@ final class Prometheus implements AutoCloseable {
         }
     }
 
-    String log() throws IOException {
+    /** The value of the first series {@code expr} finds, once it finds one; fails after 30 s. */
+    public double awaitValue(String expr) throws IOException, InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            try {
+                JsonPath answer = query(expr);
+                List<?> result = answer == null ? null : answer.getList("data.result.value");
+                if (result != null && !result.isEmpty()) {
+                    return Double.parseDouble(String.valueOf(((List<?>) result.get(0)).get(1)));
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        throw new AssertionError("Prometheus has no value for " + expr + " after 30 s; its log: " + log());
+    }
+
+    public String log() throws IOException {
         return Files.readString(dir.resolve("log"));
     }
 
