@@ -9,43 +9,24 @@
 #
 #   load-tests/rollout-bench.sh [--seconds N] [--connections N] [--replicas N]
 set -euo pipefail
-ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-DURATION=30
-CONNECTIONS=16
-REPLICAS=1
-while (($#)); do
-  case "$1" in
-    --seconds) DURATION="$2"; shift 2 ;;
-    --connections) CONNECTIONS="$2"; shift 2 ;;
-    --replicas) REPLICAS="$2"; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--connections N] [--replicas N]" >&2; exit 2 ;;
-  esac
-done
-command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh"
+ROOT="$LT_ROOT"
+opt seconds DURATION 30 "seconds per measurement"
+opt connections CONNECTIONS 16 "wrk connections"
+opt replicas REPLICAS 1 "replicas of the deployment"
+parse_opts "$@"
+need_root "rollout-bench"
+need wrk
+need bc
 
 WORK="$(mktemp -d /var/tmp/rollout-bench.XXXXXX)"
-export MODELGATE_HOME="$WORK/home"
-export MODELGATE_TOKEN="bench-$RANDOM$RANDOM"
-GW_PID=""
+on_exit "rm -rf '$WORK'"
 WRK_PID=""
-cleanup() {
-  if [[ -n "$WRK_PID" ]]; then kill "$WRK_PID" 2>/dev/null || true; wait "$WRK_PID" 2>/dev/null || true; fi
-  if [[ -n "$GW_PID" ]]; then kill -TERM "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; fi
-  for id in $("$ROOT/modelgate" ps -a -q 2>/dev/null); do "$ROOT/modelgate" rm -f "$id" >/dev/null 2>&1 || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-"$ROOT/modelgate" pack -q "$ROOT/examples/iris" >/dev/null
+on_exit '[[ -z "$WRK_PID" ]] || { kill "$WRK_PID" 2>/dev/null; wait "$WRK_PID" 2>/dev/null; }'
+gateway_start "$WORK"   # a fresh home, iris:1 packed in it; stopped, with its replicas, at exit
 cp -r "$ROOT/examples/iris" "$WORK/iris-v2"
 sed -i 's/^version: "1"$/version: "2"/' "$WORK/iris-v2/model.yaml"
 "$ROOT/modelgate" pack -q "$WORK/iris-v2" >/dev/null
-GW_PORT=$(free_port)
-"$ROOT/modelgate" serve --port "$GW_PORT" >"$WORK/gateway.log" 2>&1 &   # builds the gateway first if needed
-GW_PID=$!
-GW="http://127.0.0.1:$GW_PORT"
-until curl -sf -o /dev/null "$GW/q/openapi"; do kill -0 "$GW_PID" 2>/dev/null || { cat "$WORK/gateway.log"; exit 1; }; sleep 0.2; done
 auth=(-H "Authorization: Bearer $MODELGATE_TOKEN")
 REQ="$ROOT/examples/iris/request.json"
 
