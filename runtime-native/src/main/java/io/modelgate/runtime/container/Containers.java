@@ -419,6 +419,9 @@ public final class Containers {
         Integer exitCode = null;
         Long pid = null;
         Optional<ExitStatus> exit = p == null ? Optional.empty() : p.exitStatus();
+        if (exit.isEmpty() && p != null && !p.isRunning()) {
+            exit = justEnded(p);
+        }
         if (exit.isPresent()) {
             state = "exited";
             exitCode = exit.get().code();
@@ -449,13 +452,30 @@ public final class Containers {
                 r.address(), r.argv(), q.ports(), r.mounts(), limits, r.gpus(), dir.resolve(r.id()).toString());
     }
 
-    private ContainerProcess process(ContainerRecord r) throws IOException {
+    /**
+     * The exit status of a container whose process has just ended: its monitor records it a moment after the
+     * process is gone, and a container read in between must not look dead. Empty when none comes (the monitor is
+     * gone too: the container is dead).
+     */
+    private static Optional<ExitStatus> justEnded(ContainerProcess p) throws IOException {
         try {
-            return ContainerProcess.attach(dir.resolve(r.id()).resolve("run"));
+            return p.waitFor(Duration.ofSeconds(2));
+        } catch (ContainerException noMonitor) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private ContainerProcess process(ContainerRecord r) throws IOException {
+        Path run = dir.resolve(r.id()).resolve("run");
+        try {
+            return ContainerProcess.attach(run);
         } catch (NoSuchFileException e) {
             return null;
         } catch (ContainerException e) {
-            if (e.getCause() instanceof NoSuchFileException) {
+            if (e.getCause() instanceof NoSuchFileException && !Files.exists(run.resolve("spec"))) {
                 return null; // a removal cut short (the process was killed) left the record without its state
             }
             throw e;
