@@ -1,5 +1,6 @@
 package io.modelgate.gateway.route;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -188,8 +189,9 @@ final class ReplicaProxy {
             return;
         }
         out.setStatusCode(in.statusCode());
-        if (in.statusMessage() != null) {
-            out.setStatusMessage(in.statusMessage());
+        String reason = in.statusMessage();
+        if (reason != null && !reason.equals(HttpResponseStatus.valueOf(in.statusCode()).reasonPhrase())) {
+            out.setStatusMessage(reason); // a custom reason phrase; the standard one is the server's own default
         }
         copyHeaders(in.headers(), out.headers(), false);
         if (endpoint.revision() > 0) {
