@@ -2,7 +2,10 @@
 # Gateway benchmark: the iris replica reached directly (its own address on the bridge), through the modelgate
 # gateway, and through nginx as a keep-alive reverse proxy to the same replica, in one run, with wrk
 # (keep-alive connections); plus the cold start (first request to a model at zero replicas until its answer).
-# Prints requests/s and p50/p99 for each and the differences. Needs root (the replica is a container);
+# Prints requests/s and p50/p99 for each and the differences, and the CPU time each proxy spent per request (the
+# gateway's JVM, nginx's worker: utime+stime from /proc before and after the run, over its requests): on a small
+# machine shared by wrk, proxy and replica, the proxy's CPU per request decides its requests/s, and it is far less
+# noisy than requests/s. Needs root (the replica is a container);
 # installs wrk and nginx when missing.
 #
 # Each measured run follows a warm-up run of --warmup seconds (default 15) on the same path: the gateway's JIT needs
@@ -85,11 +88,37 @@ nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 until curl -sf -o /dev/null -X POST "http://127.0.0.1:$NGINX_PORT/v2/models/iris/infer" -d @"$REQ"; do sleep 0.1; done
 
-declare -A R
+# CPU ticks (utime + stime) of the given processes, from /proc/PID/stat (fields 14 and 15, after the command name).
+cpu_ticks() {
+  local total=0 pid stat
+  for pid in "$@"; do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    read -r -a f <<<"${stat##*) }"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+proxy_pids() { # NAME: the processes doing the proxy's work (none for direct)
+  case "$1" in
+    gateway) echo "$GW_PID" ;;
+    nginx) pgrep -P "$NGINX_PID" | tr '\n' ' ' ;;   # the worker(s); the master only waits
+  esac
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+declare -A R CPU
 measure() { # NAME URL CONNECTIONS
+  local pids before after
   BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${WARMUP}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" >/dev/null
+  pids=$(proxy_pids "$1")
+  before=$(cpu_ticks $pids)
   R["$1/$3"]=$(BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${DURATION}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" | grep '^WRK ')
-  echo "gateway-bench: $1/$3: ${R["$1/$3"]}" >&2
+  after=$(cpu_ticks $pids)
+  CPU["$1/$3"]=""
+  if [[ -n "$pids" ]]; then
+    CPU["$1/$3"]=$(echo "($after - $before) * $TICK_US / $(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"${R["$1/$3"]}")" | bc -l)
+  fi
+  echo "gateway-bench: $1/$3: ${R["$1/$3"]}${CPU["$1/$3"]:+ cpu_us_per_request=${CPU["$1/$3"]}}" >&2
 }
 for c in $CONNECTIONS; do
   measure direct "http://$REPLICA:8080/v2/models/iris/infer" "$c"
@@ -100,14 +129,16 @@ field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${R[$1]}"; }
 
 echo
 echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica"
-printf '%-8s %5s | %9s %9s %9s %7s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors"
+printf '%-8s %5s | %9s %9s %9s %7s %13s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors" "proxy CPU us"
 for c in $CONNECTIONS; do
   for p in direct gateway nginx; do
-    printf '%-8s %5s | %9.0f %9.3f %9.3f %7s\n' "$p" "$c" "$(field "$p/$c" rps)" "$(field "$p/$c" p50_ms)" "$(field "$p/$c" p99_ms)" "$(field "$p/$c" errors)"
+    printf '%-8s %5s | %9.0f %9.3f %9.3f %7s %13s\n' "$p" "$c" "$(field "$p/$c" rps)" "$(field "$p/$c" p50_ms)" \
+      "$(field "$p/$c" p99_ms)" "$(field "$p/$c" errors)" "$(printf '%.1f' "${CPU["$p/$c"]:-0}" | sed 's/^0\.0$/-/')"
   done
   printf '  gateway adds %.3f ms at p50 (nginx %.3f ms); gateway/nginx throughput %.2fx\n' \
     "$(echo "$(field "gateway/$c" p50_ms) - $(field "direct/$c" p50_ms)" | bc -l)" \
     "$(echo "$(field "nginx/$c" p50_ms) - $(field "direct/$c" p50_ms)" | bc -l)" \
     "$(echo "$(field "gateway/$c" rps) / $(field "nginx/$c" rps)" | bc -l)"
 done
+echo "proxy CPU us: CPU time (user + system) of the proxy's processes during the run, per request (gateway: its JVM, all threads; nginx: its worker)"
 echo "cold start (first request to a model at zero replicas until its answer): ${COLD[*]} ms"

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToIntFunction;
 
 /**
@@ -46,24 +47,57 @@ public class GatewayMetrics implements Router.Observer {
     /** Cold starts under way: model → System.nanoTime() of the request that found no ready replica. */
     private final Map<String, Long> coldStarts = new ConcurrentHashMap<>();
     private final Map<String, List<Meter>> gauges = new ConcurrentHashMap<>();
+    /** Each model's per-request meters, registered once (building one per request costs a registry lookup). */
+    private final Map<String, RequestMeters> perModel = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
     public void request(String model, Outcome outcome, Duration took) {
-        Timer.builder("modelgate.request.duration").description("Inference latency through the gateway, queueing included")
-                .tag("model", model).publishPercentileHistogram().register(registry).record(took);
-        Counter.builder("modelgate.requests").description("Inference requests by how they ended")
-                .tag("model", model).tag("outcome", outcome.tag()).register(registry).increment();
+        RequestMeters meters = meters(model);
+        meters.duration.record(took);
+        meters.outcome(outcome).increment();
     }
 
     @Override
     public void waited(String model, Duration waited) {
-        Timer.builder("modelgate.queue.wait")
-                .description("Time a request waited for a free replica or a cold start (0 when one was free)")
-                .tag("model", model).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(2)).register(registry).record(waited);
+        meters(model).queueWait.record(waited);
+    }
+
+    private RequestMeters meters(String model) {
+        RequestMeters meters = perModel.get(model);
+        return meters != null ? meters : perModel.computeIfAbsent(model, RequestMeters::new);
+    }
+
+    /** A model's request meters; a counter per outcome appears with the first request that ended so. */
+    private final class RequestMeters {
+        final String model;
+        final Timer duration;
+        final Timer queueWait;
+        final AtomicReferenceArray<Counter> outcomes = new AtomicReferenceArray<>(Outcome.values().length);
+
+        RequestMeters(String model) {
+            this.model = model;
+            this.duration = Timer.builder("modelgate.request.duration")
+                    .description("Inference latency through the gateway, queueing included")
+                    .tag("model", model).publishPercentileHistogram().register(registry);
+            this.queueWait = Timer.builder("modelgate.queue.wait")
+                    .description("Time a request waited for a free replica or a cold start (0 when one was free)")
+                    .tag("model", model).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofMinutes(2)).register(registry);
+        }
+
+        Counter outcome(Outcome outcome) {
+            Counter counter = outcomes.get(outcome.ordinal());
+            if (counter == null) {
+                // registering is idempotent: two threads racing here get the same counter
+                counter = Counter.builder("modelgate.requests").description("Inference requests by how they ended")
+                        .tag("model", model).tag("outcome", outcome.tag()).register(registry);
+                outcomes.set(outcome.ordinal(), counter);
+            }
+            return counter;
+        }
     }
 
     /**
@@ -116,5 +150,7 @@ public class GatewayMetrics implements Router.Observer {
                 .filter(m -> PER_MODEL.stream().anyMatch(m.getId().getName()::startsWith)
                         && model.equals(m.getId().getTag("model")))
                 .toList().forEach(registry::remove);
+        // after the meters left the registry: meters cached by a request racing this one are registered anew
+        perModel.remove(model);
     }
 }

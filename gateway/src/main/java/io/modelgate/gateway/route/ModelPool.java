@@ -42,6 +42,9 @@ final class ModelPool {
     private Map<Integer, Integer> weights = Map.of();
     private final Map<Integer, Long> served = new HashMap<>();
     private final ConcurrencyRecorder recorder;
+    /** Scratch lists of {@link #acquire} and {@link #pickFree}, reused under the lock rather than made per request. */
+    private final List<Replica> eligible = new ArrayList<>();
+    private final List<Replica> free = new ArrayList<>();
     private RoutingPolicy policy;
     private int inFlight;
     private int waiting;
@@ -181,7 +184,8 @@ final class ModelPool {
         final AsyncReplicaCall<T> call;
         final Consumer<String> coldStart;
         final Executor waiter;
-        final Set<String> tried = new HashSet<>();
+        /** The replicas that refused the connection, made on the first refusal (most calls have none). */
+        Set<String> tried = Set.of();
         final CompletableFuture<RouteResult<T>> result = new CompletableFuture<>();
         final long arrived = System.nanoTime();
         boolean waitObserved;
@@ -245,6 +249,9 @@ final class ModelPool {
                 } else if (cause instanceof ReplicaCall.NotReachedException e) {
                     // never reached the replica: safe to try another one
                     release(r, Outcome.NOT_REACHED);
+                    if (tried.isEmpty()) {
+                        tried = new HashSet<>();
+                    }
                     tried.add(r.endpoint.id());
                     lastConnectFailure = e;
                     next();
@@ -274,7 +281,7 @@ final class ModelPool {
                     return refuse(new RouteResult.NoReplicas<>("model '" + model + "' was removed", Duration.ZERO));
                 }
                 Instant now = clock.instant();
-                List<Replica> eligible = new ArrayList<>();
+                eligible.clear();
                 for (Replica r : replicas.values()) {
                     if (!r.ejectedAt(now) && !tried.contains(r.endpoint.id())) {
                         eligible.add(r);
@@ -284,7 +291,7 @@ final class ModelPool {
                     return refuse(new RouteResult.Unreachable<>("no replica of model '" + model + "' accepted the "
                             + "connection (tried " + tried.size() + "): " + lastConnectFailure.getMessage(), lastConnectFailure));
                 }
-                Replica chosen = pickFree(eligible);
+                Replica chosen = pickFree();
                 if (chosen != null) {
                     chosen.inFlight++;
                     inFlight++;
@@ -344,9 +351,9 @@ final class ModelPool {
      * has any), then power of two choices among that revision's replicas under their limit. When all of the chosen
      * revision's replicas are busy, a free replica of another revision serves rather than the call waiting.
      */
-    private Replica pickFree(List<Replica> eligible) {
+    private Replica pickFree() {
         int limit = policy.containerConcurrency();
-        List<Replica> free = new ArrayList<>(eligible.size());
+        free.clear();
         for (Replica r : eligible) {
             if (limit == 0 || r.inFlight < limit) {
                 free.add(r);

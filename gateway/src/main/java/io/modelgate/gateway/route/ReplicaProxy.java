@@ -1,5 +1,6 @@
 package io.modelgate.gateway.route;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -20,10 +21,11 @@ import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -40,8 +42,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class ReplicaProxy {
     /** RFC 9110 section 7.6.1: meaningful only for one connection, never forwarded (plus Host, set per replica). */
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
-            "transfer-encoding", "upgrade", "host", "expect", "trailer");
+    private static final Set<String> HOP_BY_HOP = caseInsensitive("connection", "keep-alive", "proxy-connection",
+            "te", "transfer-encoding", "upgrade", "host", "expect", "trailer");
 
     /**
      * How the proxy talks to replicas.
@@ -187,8 +189,9 @@ final class ReplicaProxy {
             return;
         }
         out.setStatusCode(in.statusCode());
-        if (in.statusMessage() != null) {
-            out.setStatusMessage(in.statusMessage());
+        String reason = in.statusMessage();
+        if (reason != null && !reason.equals(HttpResponseStatus.valueOf(in.statusCode()).reasonPhrase())) {
+            out.setStatusMessage(reason); // a custom reason phrase; the standard one is the server's own default
         }
         copyHeaders(in.headers(), out.headers(), false);
         if (endpoint.revision() > 0) {
@@ -244,13 +247,19 @@ final class ReplicaProxy {
     private static void copyHeaders(MultiMap from, MultiMap to, boolean stripAuthorization) {
         String connection = from.get(HttpHeaders.CONNECTION);
         for (Map.Entry<String, String> h : from) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(name) || (stripAuthorization && name.equals("authorization"))
+            String name = h.getKey();
+            if (HOP_BY_HOP.contains(name) || (stripAuthorization && name.equalsIgnoreCase("authorization"))
                     || (connection != null && names(connection, name))) {
                 continue;
             }
             to.add(h.getKey(), h.getValue());
         }
+    }
+
+    private static Set<String> caseInsensitive(String... names) {
+        Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        set.addAll(Arrays.asList(names));
+        return Collections.unmodifiableSet(set);
     }
 
     private static boolean names(String connectionHeader, String name) {
