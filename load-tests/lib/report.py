@@ -81,7 +81,9 @@ if scenario == "spike" and metrics:
     peak = max((d for t, d, _, _ in sr), default=0)
     peak_ready = max((r for t, _, r, _ in sr), default=0)
     end = spike_at + spike_seconds
-    down = next((t for t, d, _, _ in sr if t >= end and d < peak), None)
+    # back at the base count for good: the first sample after the last one above it
+    above = [t for t, d, _, _ in sr if d > base]
+    down = next((t for t, d, _, _ in sr if above and t > above[-1] and d <= base), None)
     last = sr[-1] if sr else (0, 0, 0, 0)
     counted = outcomes(model)
     overloaded = counted.get("overloaded", 0)
@@ -92,7 +94,9 @@ if scenario == "spike" and metrics:
                       if rose is not None else "never")
                    + f"; peak {peak} desired, {peak_ready} ready"))
     checks.append((down is not None,
-                   (f"came back down {down - end:.1f} s after the spike ended" if down is not None
+                   ((f"came back down to {base} {down - end:.1f} s after the spike ended" if down >= end
+                     else f"came back down to {base} {end - down:.1f} s before the spike ended (the spike's load "
+                          "needed fewer replicas than at its start)") if down is not None
                     else "did not come back down before the run ended")
                    + f"; at the end {last[1]} desired, {last[2]} ready"))
     other = non2xx - int(S["status_5xx"]) + int(S["connection_errors"]) + int(S["timeouts"])
