@@ -203,7 +203,7 @@ class CgroupsIT {
 
         assertThat(cgroups.processes(id)).isEmpty();
         assertThat(pids).noneMatch(CgroupsIT::running);
-        // pids.current still counts the sleeps until their new parent reaps them, which PID 1 on some sandboxes
+        // pids.current still counts the sleeps until their new parent reaps them, which a PID 1 that is not a real init
         // never does; cgroup.procs and rmdir ignore such zombies
         assertThat(shell.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(shell.exitValue()).isEqualTo(128 + 9);
