@@ -235,14 +235,20 @@ bench_open() {
       variance: ${POISSON:-true}
       maxSessions: $max
       sessionLimitPolicy: continue
+YAML
+  _infer_scenario "$5" "$6" >> "$1"
+}
+# _infer_scenario MODEL BODYFILE: the one-request scenario every phase runs: POST the body to the model's infer path.
+_infer_scenario() {
+  cat <<YAML
       scenario:
       - infer:
         - httpRequest:
-            POST: /v2/models/$5/infer
+            POST: /v2/models/$1/infer
             headers:
               content-type: application/json
             body:
-              fromFile: $(basename "$6")
+              fromFile: $(basename "$2")
             timeout: ${REQUEST_TIMEOUT:-90s}
 YAML
 }
@@ -254,16 +260,8 @@ bench_closed() {
       startTime: $3s
       duration: 1s
       users: $4
-      scenario:
-      - infer:
-        - httpRequest:
-            POST: /v2/models/$5/infer
-            headers:
-              content-type: application/json
-            body:
-              fromFile: $(basename "$6")
-            timeout: ${REQUEST_TIMEOUT:-90s}
 YAML
+  _infer_scenario "$5" "$6" >> "$1"
 }
 # driver_run YAML OUTDIR: runs the benchmark; writes OUTDIR/samples.csv and OUTDIR/summary.txt.
 driver_run() {
