@@ -1,12 +1,9 @@
 package io.modelgate.gateway.testing;
 
-import io.modelgate.packager.cli.Main;
 import io.modelgate.packager.testing.ExternalTools;
+import io.modelgate.packager.testing.Cli;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -26,11 +23,8 @@ public final class TestHome {
 
     /** Runs the modelgate CLI on {@code home}, asserts that it succeeded and returns what it printed. */
     public static String cli(Path home, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] argv = Stream.concat(Stream.of("--home", home.toString()), Stream.of(args)).toArray(String[]::new);
-        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), argv);
-        assertThat(status).as(String.join(" ", args) + ": " + err).isZero();
-        return out.toString();
+        Cli.Run run = Cli.inHome(home, args);
+        assertThat(run.status()).as(String.join(" ", args) + ": " + run.err()).isZero();
+        return run.out();
     }
 }

@@ -4,6 +4,8 @@ import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.store.ImageStore;
 import io.modelgate.packager.store.StoredImage;
 import io.modelgate.packager.testing.SampleImages;
+import io.modelgate.packager.testing.Cli;
+import io.modelgate.packager.testing.Cli.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,12 +13,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,16 +23,8 @@ class ArchiveCommandsTest {
     @TempDir
     Path tmp;
 
-    record Result(int status, String out, String err) {
-    }
-
-    private Result run(Path home, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--home", home.toString()));
-        all.addAll(List.of(args));
-        int status = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(all.toArray(String[]::new));
-        return new Result(status, out.toString(), err.toString());
+    private Run run(Path home, String... args) {
+        return Cli.inHome(home, args);
     }
 
     @Test
@@ -45,7 +35,7 @@ class ArchiveCommandsTest {
         Path archive = tmp.resolve("iris.tar");
 
         assertThat(run(a, "save", "iris:1", "-o", archive.toString()).status()).isZero();
-        Result load = run(b, "load", "-i", archive.toString());
+        Run load = run(b, "load", "-i", archive.toString());
 
         assertThat(load.status()).as(load.err()).isZero();
         assertThat(load.out()).isEqualTo("Loaded image: iris:1" + System.lineSeparator());
@@ -62,8 +52,8 @@ class ArchiveCommandsTest {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         PrintStream savedOut = System.out;
         InputStream savedIn = System.in;
-        Result save;
-        Result load;
+        Run save;
+        Run load;
         try {
             System.setOut(new PrintStream(stdout, true));
             save = run(a, "save", "iris:1");
@@ -90,7 +80,7 @@ class ArchiveCommandsTest {
     void load_of_a_bad_archive_names_the_problem_and_adds_no_image() throws Exception {
         Path bad = Files.writeString(tmp.resolve("bad.tar"), "this is not an archive");
 
-        Result load = run(tmp.resolve("b"), "load", "-i", bad.toString());
+        Run load = run(tmp.resolve("b"), "load", "-i", bad.toString());
 
         assertThat(load.status()).isEqualTo(1);
         assertThat(load.err()).startsWith("modelgate: error: cannot load " + bad + ": " + bad + " is truncated or not a tar archive")
@@ -102,7 +92,7 @@ class ArchiveCommandsTest {
     void save_of_an_unknown_image_fails_and_writes_no_file() {
         Path archive = tmp.resolve("out.tar");
 
-        Result save = run(tmp.resolve("a"), "save", "nope:1", "-o", archive.toString());
+        Run save = run(tmp.resolve("a"), "save", "nope:1", "-o", archive.toString());
 
         assertThat(save.status()).isEqualTo(1);
         assertThat(save.err()).contains("no image 'nope:1' in the store");
@@ -114,8 +104,8 @@ class ArchiveCommandsTest {
         Path rootfs = Files.write(tmp.resolve("rootfs.tar"), SampleImages.tar(Map.of("bin/tool", "tool")));
         Path home = tmp.resolve("home");
 
-        Result first = run(home, "import", rootfs.toString(), "base:1", "-c", "CMD [\"/bin/tool\"]", "--change", "ENV A=b");
-        Result second = run(home, "import", rootfs.toString(), "base:2", "-c", "CMD [\"/bin/tool\"]", "--change", "ENV A=b");
+        Run first = run(home, "import", rootfs.toString(), "base:1", "-c", "CMD [\"/bin/tool\"]", "--change", "ENV A=b");
+        Run second = run(home, "import", rootfs.toString(), "base:2", "-c", "CMD [\"/bin/tool\"]", "--change", "ENV A=b");
 
         assertThat(first.status()).as(first.err()).isZero();
         String[] lines = first.out().strip().split("\\R");
@@ -131,7 +121,7 @@ class ArchiveCommandsTest {
     void import_refuses_a_file_that_is_not_a_tar() throws Exception {
         Path junk = Files.writeString(tmp.resolve("junk.bin"), "x".repeat(600));
 
-        Result result = run(tmp.resolve("home"), "import", junk.toString(), "base:1");
+        Run result = run(tmp.resolve("home"), "import", junk.toString(), "base:1");
 
         assertThat(result.status()).isEqualTo(1);
         assertThat(result.err()).contains("cannot import " + junk + ": " + junk + " is not a valid tar archive");

@@ -1,11 +1,10 @@
 package io.modelgate.packager.cli;
 
 import io.modelgate.packager.testing.BusyboxRootfs;
+import io.modelgate.packager.testing.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,16 +18,9 @@ class ExamplesIT {
     Path tmp;
 
     private String cli(Path home, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] full = new String[args.length + 2];
-        full[0] = "--home";
-        full[1] = home.toString();
-        System.arraycopy(args, 0, full, 2, args.length);
-        int status = Main.commandLine(new PrintWriter(out), new PrintWriter(err)).execute(full);
-        assertThat(status).as(String.join(" ", args) + "\n" + err).isZero();
-        String[] lines = out.toString().strip().split("\n");
-        return lines[lines.length - 1];
+        Cli.Run run = Cli.inHome(home, args);
+        assertThat(run.status()).as(String.join(" ", args) + "\n" + run.err()).isZero();
+        return run.lastLine();
     }
 
     @Test

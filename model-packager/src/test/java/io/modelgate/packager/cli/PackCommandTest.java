@@ -1,11 +1,11 @@
 package io.modelgate.packager.cli;
 
+import io.modelgate.packager.testing.Cli;
+import io.modelgate.packager.testing.Cli.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,18 +15,8 @@ class PackCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int status, String out, String err) {
-        String lastLine() {
-            String[] lines = out.strip().split("\n");
-            return lines[lines.length - 1];
-        }
-    }
-
     private Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.commandLine(new PrintWriter(out), new PrintWriter(err)).execute(args);
-        return new Run(status, out.toString(), err.toString());
+        return Cli.run(args);
     }
 
     private Path model(String yaml) throws IOException {

@@ -3,7 +3,6 @@ package io.modelgate.packager.cli;
 import io.modelgate.packager.image.Descriptor;
 import io.modelgate.packager.image.Digest;
 import io.modelgate.packager.image.ImageIndex;
-import io.modelgate.packager.image.ImageManifest;
 import io.modelgate.packager.image.ImageRef;
 import io.modelgate.packager.image.Json;
 import io.modelgate.packager.image.MediaTypes;
@@ -18,6 +17,8 @@ import io.modelgate.packager.testing.Processes;
 import io.modelgate.packager.testing.RegistryServer;
 import io.modelgate.packager.testing.TestImages;
 import io.modelgate.packager.testing.TokenServer;
+import io.modelgate.packager.testing.Cli;
+import io.modelgate.packager.testing.Cli.Run;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,9 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,20 +69,8 @@ class RegistryIT {
         }
     }
 
-    record Run(int status, String out, String err) {
-        String lastLine() {
-            String[] lines = out.strip().split("\n");
-            return lines[lines.length - 1];
-        }
-    }
-
     private static Run modelgate(Path home, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--home", home.toString()));
-        all.addAll(List.of(args));
-        int status = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(all.toArray(String[]::new));
-        return new Run(status, out.toString(), err.toString());
+        return Cli.inHome(home, args);
     }
 
     /** A home whose config makes every blob above 1 MiB go up in 1 MiB chunks. */

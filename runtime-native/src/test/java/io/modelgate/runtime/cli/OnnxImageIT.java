@@ -1,17 +1,16 @@
 package io.modelgate.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.modelgate.packager.cli.Main;
 import io.modelgate.packager.image.Json;
 import io.modelgate.packager.testing.ExternalTools;
+import io.modelgate.packager.testing.Cli;
+import io.modelgate.packager.testing.Cli.Run;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -78,17 +76,8 @@ class OnnxImageIT {
         }
     }
 
-    record Run(int status, String out, String err) {
-    }
-
     static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--home", home.toString()));
-        all.addAll(List.of(args));
-        String[] argv = all.toArray(String[]::new);
-        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), argv);
-        return new Run(status, out.toString(), err.toString());
+        return Cli.inHome(home, args);
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {

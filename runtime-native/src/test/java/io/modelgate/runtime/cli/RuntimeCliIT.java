@@ -2,18 +2,17 @@ package io.modelgate.runtime.cli;
 
 import io.modelgate.runtime.testing.Http;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.modelgate.packager.cli.Main;
 import io.modelgate.packager.image.Json;
 import io.modelgate.packager.testing.BusyboxRootfs;
 import io.modelgate.packager.testing.ExternalTools;
+import io.modelgate.packager.testing.Cli;
+import io.modelgate.packager.testing.Cli.Run;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,13 +32,6 @@ class RuntimeCliIT {
     @TempDir
     Path tmp;
     Path home;
-
-    record Run(int status, String out, String err) {
-        String lastLine() {
-            String[] lines = out.strip().split("\n");
-            return lines[lines.length - 1];
-        }
-    }
 
     @BeforeEach
     void importBusybox() throws IOException {
@@ -62,15 +54,8 @@ class RuntimeCliIT {
     }
 
     private Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--home", home.toString()));
-        all.addAll(List.of(args));
-        String[] argv = all.toArray(String[]::new);
-        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), argv);
-        return new Run(status, out.toString(), err.toString());
+        return Cli.inHome(home, args);
     }
-
 
     private JsonNode inspect(String name) throws IOException {
         Run r = cli("inspect", name);
