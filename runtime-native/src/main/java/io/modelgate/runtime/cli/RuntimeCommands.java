@@ -35,6 +35,21 @@ final class RuntimeCommands {
         Containers containers() {
             return Containers.open(home());
         }
+
+        /** Acts on each named container in turn and prints its name once done, as docker stop, kill and rm do. */
+        int eachContainer(List<String> names, ContainerAction action) throws Exception {
+            for (String n : names) {
+                action.apply(n);
+                out().println(n);
+            }
+            out().flush();
+            return 0;
+        }
+    }
+
+    @FunctionalInterface
+    interface ContainerAction {
+        void apply(String container) throws Exception;
     }
 
     @Command(name = "run", description = {"Run an image as a container: its own namespaces, an overlay root, cgroup limits, "
@@ -238,12 +253,8 @@ final class RuntimeCommands {
 
         @Override
         public Integer call() throws Exception {
-            for (String n : names) {
-                containers().stop(n, Duration.ofSeconds(seconds));
-                out().println(n);
-            }
-            out().flush();
-            return 0;
+            Containers containers = containers();
+            return eachContainer(names, n -> containers.stop(n, Duration.ofSeconds(seconds)));
         }
     }
 
@@ -258,12 +269,8 @@ final class RuntimeCommands {
         @Override
         public Integer call() throws Exception {
             int number = signalNumber(signal);
-            for (String n : names) {
-                containers().kill(n, number);
-                out().println(n);
-            }
-            out().flush();
-            return 0;
+            Containers containers = containers();
+            return eachContainer(names, n -> containers.kill(n, number));
         }
     }
 
@@ -277,12 +284,8 @@ final class RuntimeCommands {
 
         @Override
         public Integer call() throws Exception {
-            for (String n : names) {
-                containers().remove(n, force);
-                out().println(n);
-            }
-            out().flush();
-            return 0;
+            Containers containers = containers();
+            return eachContainer(names, n -> containers.remove(n, force));
         }
     }
 
