@@ -9,6 +9,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -27,12 +28,16 @@ import java.util.function.Function;
  * {@code GET /v2/health/live|ready}, and {@code /models/{name}/proxy/**} (any method and path, passed to a replica).
  * Calls go through the {@link Router} to a replica and are streamed both ways by {@link ReplicaProxy}; refusals are
  * problem+json. With {@code modelgate.inference.auth=token} the model paths need the management bearer token.
- * The OpenAPI document lists these paths from {@code META-INF/openapi.yaml}.
+ * The OpenAPI document lists these paths from {@code META-INF/openapi.yaml}. The same routes are served on the main
+ * port and, when one is configured, on the inference port ({@link InferenceListener}).
  */
 @Singleton
 public class InferenceRoutes {
     private static final String BEARER = "Bearer ";
     private static final String INFER = "infer";
+    private static final String MODELS_V2 = "/v2/models/";
+    private static final String MODELS = "/models/";
+    private static final String PROXY = "/proxy";
 
     private final Router router;
     private final GatewayMetrics metrics;
@@ -58,35 +63,90 @@ public class InferenceRoutes {
         this.proxy = new ReplicaProxy(vertx, new ReplicaProxy.Settings(timeout, connectionWait, replayable, connections));
     }
 
+    /**
+     * The main port's router: the data plane beside the management API. Two prefix routes hand their requests to
+     * {@link #handle}; what it does not take (the management API under /models) goes on to the next route.
+     */
     void routes(@Observes io.vertx.ext.web.Router web) {
-        // the gateway itself: live while it runs, ready once it serves (models have their own readiness)
-        web.get("/v2/health/live").handler(ctx -> ctx.response().end());
-        web.get("/v2/health/ready").handler(ctx -> ctx.response().end());
-        web.post("/v2/models/:name/infer").handler(ctx -> forward(ctx, InferenceRoutes::inferPath));
-        web.route("/v2/models/:name/infer").handler(ctx -> notAllowed(ctx, "POST"));
-        web.get("/v2/models/:name/ready").handler(this::modelReady);
-        web.route("/v2/models/:name/ready").handler(ctx -> notAllowed(ctx, "GET"));
-        web.get("/v2/models/:name").handler(ctx -> forward(ctx, InferenceRoutes::metadataPath));
-        web.route("/v2/models/:name").handler(ctx -> notAllowed(ctx, "GET"));
-        web.routeWithRegex("/models/([^/]+)/proxy(/.*)?").handler(ctx -> {
-            String rest = proxiedPath(ctx.request().path());
-            forward(ctx, "param0", endpoint -> rest);
-        });
+        web.route("/v2/*").handler(this::handleOrPass);
+        web.route("/models/*").handler(this::handleOrPass);
     }
 
-    private void forward(RoutingContext ctx, Function<Endpoint, String> path) {
-        forward(ctx, "name", path);
+    private void handleOrPass(RoutingContext ctx) {
+        if (!handle(ctx.request())) {
+            ctx.next();
+        }
+    }
+
+    /**
+     * Serves {@code request} when its path is one of the data plane's, and says whether it was: the paths are read
+     * here rather than matched route by route (a router's patterns cost every call a regular expression or more).
+     */
+    boolean handle(HttpServerRequest request) {
+        String path = request.path();
+        if (path.startsWith(MODELS_V2)) {
+            int nameEnd = path.indexOf('/', MODELS_V2.length());
+            String model = path.substring(MODELS_V2.length(), nameEnd < 0 ? path.length() : nameEnd);
+            String rest = nameEnd < 0 ? "" : path.substring(nameEnd);
+            if (model.isEmpty()) {
+                return false;
+            }
+            switch (rest) {
+                case "/infer" -> {
+                    if (request.method() == HttpMethod.POST) {
+                        forward(request, model, InferenceRoutes::inferPath);
+                    } else {
+                        notAllowed(request, "POST");
+                    }
+                }
+                case "/ready" -> {
+                    if (request.method() == HttpMethod.GET) {
+                        modelReady(request, model);
+                    } else {
+                        notAllowed(request, "GET");
+                    }
+                }
+                case "" -> {
+                    if (request.method() == HttpMethod.GET) {
+                        forward(request, model, InferenceRoutes::metadataPath);
+                    } else {
+                        notAllowed(request, "GET");
+                    }
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (path.equals("/v2/health/live") || path.equals("/v2/health/ready")) {
+            // the gateway itself: live while it runs, ready once it serves (models have their own readiness)
+            if (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD) {
+                request.response().end();
+            } else {
+                notAllowed(request, "GET");
+            }
+            return true;
+        }
+        if (path.startsWith(MODELS)) {
+            int nameEnd = path.indexOf('/', MODELS.length());
+            if (nameEnd > MODELS.length() && path.startsWith(PROXY, nameEnd)
+                    && (path.length() == nameEnd + PROXY.length() || path.charAt(nameEnd + PROXY.length()) == '/')) {
+                String rest = proxiedPath(path);
+                forward(request, path.substring(MODELS.length(), nameEnd), endpoint -> rest);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Routes one call to a replica; the answer is streamed back by the proxy, or a refusal written here. */
-    private void forward(RoutingContext ctx, String nameParam, Function<Endpoint, String> replicaPath) {
+    private void forward(HttpServerRequest request, String model, Function<Endpoint, String> replicaPath) {
         long start = System.nanoTime();
-        HttpServerRequest request = ctx.request();
         request.pause(); // the body stays unread until a replica is chosen (then it is piped there)
         if (!authorized(request)) {
             return;
         }
-        String model = ctx.pathParam(nameParam);
         Context loop = Vertx.currentContext();
         String query = request.query();
         Function<Endpoint, String> path = query == null ? replicaPath : e -> replicaPath.apply(e) + "?" + query;
@@ -156,15 +216,13 @@ public class InferenceRoutes {
     }
 
     /** 200 while the model has a replica taking traffic, 503 otherwise; never wakes a model scaled to zero. */
-    private void modelReady(RoutingContext ctx) {
-        HttpServerRequest request = ctx.request();
+    private void modelReady(HttpServerRequest request, String model) {
         if (!authorized(request)) {
             return;
         }
-        String model = ctx.pathParam("name");
         router.stats(model).ifPresentOrElse(stats -> {
             if (stats.eligible() > 0) {
-                ctx.response().end();
+                request.response().end();
             } else {
                 problem(request, Problem.of(503, "Not ready", "model '" + model + "' has no ready replica ("
                         + stats.endpoints() + " known, none taking traffic); a request to it starts one")
@@ -190,10 +248,10 @@ public class InferenceRoutes {
         return true;
     }
 
-    private static void notAllowed(RoutingContext ctx, String allowed) {
-        ctx.response().putHeader(HttpHeaders.ALLOW, allowed);
-        problem(ctx.request(), Problem.of(405, "Method Not Allowed", "this path does not take "
-                + ctx.request().method() + "; it takes " + allowed));
+    private static void notAllowed(HttpServerRequest request, String allowed) {
+        request.response().putHeader(HttpHeaders.ALLOW, allowed);
+        problem(request, Problem.of(405, "Method Not Allowed", "this path does not take "
+                + request.method() + "; it takes " + allowed));
     }
 
     /** Writes a problem+json answer; an unread request body is not waited for (the connection closes after). */

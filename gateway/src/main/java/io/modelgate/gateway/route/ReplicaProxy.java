@@ -129,9 +129,12 @@ final class ReplicaProxy {
                 .setIdleTimeout(settings.timeout().toMillis()).setConnectTimeout(settings.connectionWait().toMillis());
         MultiMap headers = options.getHeaders() == null ? HttpHeaders.headers() : options.getHeaders();
         copyHeaders(request.headers(), headers, stripAuthorization);
-        headers.set("X-Forwarded-Proto", request.scheme() == null ? "http" : request.scheme());
-        if (request.authority() != null) {
-            headers.set("X-Forwarded-Host", request.authority().toString());
+        // from the connection and the raw Host header: the router's scheme() and authority() parse Forwarded
+        // headers on every call, which this proxy neither trusts nor needs
+        headers.set("X-Forwarded-Proto", request.isSSL() ? "https" : "http");
+        String host = request.getHeader(HttpHeaders.HOST);
+        if (host != null) {
+            headers.set("X-Forwarded-Host", host);
         }
         String peer = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
         if (peer != null) {
