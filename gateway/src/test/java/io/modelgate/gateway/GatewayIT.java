@@ -1,5 +1,6 @@
 package io.modelgate.gateway;
 
+import io.modelgate.gateway.route.InferenceListener;
 import io.modelgate.gateway.testing.Await;
 import io.modelgate.gateway.testing.Iris;
 import io.modelgate.gateway.testing.ModelsApi;
@@ -14,6 +15,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,6 +45,9 @@ class GatewayIT {
     }
 
     static Path home;
+
+    @Inject
+    InferenceListener inference;
 
     /** What a real Prometheus, scraping this gateway's /q/metrics every second, gives for {@code query}. */
     static double prometheusQuery(String query) throws Exception {
@@ -74,6 +79,9 @@ class GatewayIT {
 
             ModelsApi.authed().get("/models/iris").then().statusCode(200)
                     .body("status.readyReplicas", org.hamcrest.Matchers.equalTo(1));
+            // the same replica through the inference port (the data plane alone on a port of its own)
+            Iris.assertPredictsSetosaAndVirginica(given().port(inference.port().orElseThrow())
+                    .contentType(ContentType.JSON).body(Iris.request()).post("/v2/models/iris/infer"));
 
             String metrics = given().get("/q/metrics").asString();
             assertThat(metrics).contains("modelgate_requests_total{model=\"iris\",outcome=\"served\"}")

@@ -1,7 +1,6 @@
 package io.modelgate.gateway.route;
 
 import com.sun.net.httpserver.HttpServer;
-import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -42,10 +41,10 @@ import static org.hamcrest.Matchers.equalTo;
 /**
  * The data plane over HTTP: through the router to a replica that is a real HTTP server started by the test (a JDK
  * HttpServer registered as the model's endpoint), and its metrics; streaming is checked in both directions with pauses.
+ * Run on the main port ({@link InferenceRoutesTest}) and on the inference port ({@link InferencePortTest}).
  */
-@QuarkusTest
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class InferenceRoutesTest {
+abstract class DataPlaneTests {
     @Inject
     Router router;
 
@@ -143,6 +142,13 @@ class InferenceRoutesTest {
         pool.shutdownNow();
     }
 
+    /** The port the data-plane calls go to. */
+    abstract int dataPort();
+
+    private io.restassured.specification.RequestSpecification call() {
+        return given().port(dataPort());
+    }
+
     private Endpoint endpoint() {
         return Endpoint.of("r1", URI.create("http://127.0.0.1:" + replica.getAddress().getPort() + "/v2/models/echo/"));
     }
@@ -151,7 +157,7 @@ class InferenceRoutesTest {
     void proxies_to_a_replica_and_counts_the_request() {
         router.register("echo", RoutingPolicy.of(0));
         router.setEndpoints("echo", List.of(endpoint()));
-        given().contentType(ContentType.JSON).body("{\"inputs\":[]}").when().post("/v2/models/echo/infer")
+        call().contentType(ContentType.JSON).body("{\"inputs\":[]}").when().post("/v2/models/echo/infer")
                 .then().statusCode(200).body("model_name", equalTo("echo")).body("got.inputs.size()", equalTo(0));
         given().when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("modelgate_requests_total{model=\"echo\",outcome=\"served\"}"))
@@ -162,10 +168,10 @@ class InferenceRoutesTest {
     void answers_503_with_retry_after_when_the_model_is_at_capacity() throws Exception {
         router.register("echo", RoutingPolicy.of(1).withQueue(0, Duration.ofSeconds(1)));
         router.setEndpoints("echo", List.of(endpoint()));
-        Future<Integer> held = pool.submit(() -> given().contentType(ContentType.JSON).body("\"hold\"")
+        Future<Integer> held = pool.submit(() -> call().contentType(ContentType.JSON).body("\"hold\"")
                 .post("/v2/models/echo/infer").statusCode());
         org.assertj.core.api.Assertions.assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-        given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/echo/infer")
+        call().contentType(ContentType.JSON).body("{}").when().post("/v2/models/echo/infer")
                 .then().statusCode(503).contentType("application/problem+json").header("Retry-After", "1")
                 .body("detail", containsString("model 'echo' is at capacity"));
         release.countDown();
@@ -178,10 +184,10 @@ class InferenceRoutesTest {
     void serves_a_request_that_waited_in_the_queue_once_the_replica_is_free() throws Exception {
         router.register("echo", RoutingPolicy.of(1).withQueue(1, Duration.ofSeconds(10)));
         router.setEndpoints("echo", List.of(endpoint()));
-        Future<Integer> held = pool.submit(() -> given().contentType(ContentType.JSON).body("\"hold\"")
+        Future<Integer> held = pool.submit(() -> call().contentType(ContentType.JSON).body("\"hold\"")
                 .post("/v2/models/echo/infer").statusCode());
         org.assertj.core.api.Assertions.assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-        Future<String> queued = pool.submit(() -> given().contentType(ContentType.JSON).body("{\"queued\":1}")
+        Future<String> queued = pool.submit(() -> call().contentType(ContentType.JSON).body("{\"queued\":1}")
                 .post("/v2/models/echo/infer").then().statusCode(200).extract().asString());
         for (int i = 0; i < 500 && router.stats("echo").orElseThrow().waiting() < 1; i++) {
             TimeUnit.MILLISECONDS.sleep(5);
@@ -206,20 +212,20 @@ class InferenceRoutesTest {
         }
         router.register("dead", RoutingPolicy.of(0));
         router.setEndpoints("dead", List.of(Endpoint.of("gone", URI.create("http://127.0.0.1:" + closedPort + "/v2/models/dead/"))));
-        given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/dead/infer")
+        call().contentType(ContentType.JSON).body("{}").when().post("/v2/models/dead/infer")
                 .then().statusCode(502).contentType("application/problem+json")
                 .body("detail", containsString("no replica of model 'dead' accepted the connection"));
     }
 
     private String gateway() {
-        return "http://127.0.0.1:" + io.restassured.RestAssured.port;
+        return "http://127.0.0.1:" + dataPort();
     }
 
     @Test
     void model_metadata_comes_from_a_replica() {
         router.register("echo", RoutingPolicy.of(0));
         router.setEndpoints("echo", List.of(endpoint()));
-        given().when().get("/v2/models/echo").then().statusCode(200)
+        call().when().get("/v2/models/echo").then().statusCode(200)
                 .body("name", equalTo("echo")).body("method", equalTo("GET")).body("path", equalTo("/v2/models/echo"));
     }
 
@@ -228,18 +234,18 @@ class InferenceRoutesTest {
         router.register("echo", RoutingPolicy.of(0));
         router.setEndpoints("echo", List.of(endpoint()));
         router.register("idle", RoutingPolicy.of(0));
-        given().when().get("/v2/models/echo/ready").then().statusCode(200);
-        given().when().get("/v2/models/idle/ready").then().statusCode(503).contentType("application/problem+json")
+        call().when().get("/v2/models/echo/ready").then().statusCode(200);
+        call().when().get("/v2/models/idle/ready").then().statusCode(503).contentType("application/problem+json")
                 .header("Retry-After", "5").body("detail", containsString("model 'idle' has no ready replica"));
         // asking is not a request: it neither queues nor wakes the model
         assertThat(router.stats("idle").orElseThrow()).isEqualTo(new Router.PoolStats(0, 0, 0, 0));
-        given().when().get("/v2/models/nope/ready").then().statusCode(404).contentType("application/problem+json");
+        call().when().get("/v2/models/nope/ready").then().statusCode(404).contentType("application/problem+json");
     }
 
     @Test
     void the_gateway_reports_itself_live_and_ready() {
-        given().when().get("/v2/health/live").then().statusCode(200);
-        given().when().get("/v2/health/ready").then().statusCode(200);
+        call().when().get("/v2/health/live").then().statusCode(200);
+        call().when().get("/v2/health/ready").then().statusCode(200);
     }
 
     @Test
@@ -254,7 +260,7 @@ class InferenceRoutesTest {
 
     @Test
     void infer_takes_only_post() {
-        given().when().get("/v2/models/echo/infer").then().statusCode(405).header("Allow", "POST")
+        call().when().get("/v2/models/echo/infer").then().statusCode(405).header("Allow", "POST")
                 .contentType("application/problem+json");
     }
 
@@ -264,7 +270,7 @@ class InferenceRoutesTest {
         router.setEndpoints("echo", List.of(endpoint()));
         // a raw request, so that the hop-by-hop headers are exactly what a client may send
         String answer;
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), io.restassured.RestAssured.port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
             s.getOutputStream().write(("PUT /models/echo/proxy/custom/a%20b?x=1&y=%2F HTTP/1.1\r\nHost: gw\r\n"
                     + "Connection: close, X-Drop\r\nX-Drop: secret\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
                     + "X-Trace: t1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello")
@@ -276,6 +282,7 @@ class InferenceRoutesTest {
         assertThat(seen).containsEntry("method", "PUT").containsEntry("path", "/custom/a%20b")
                 .containsEntry("query", "x=1&y=%2F").containsEntry("body", "hello")
                 .containsEntry("header x-trace", "t1").containsEntry("header x-forwarded-for", "127.0.0.1")
+                .containsEntry("header x-forwarded-host", "gw").containsEntry("header x-forwarded-proto", "http")
                 .doesNotContainKeys("header x-drop", "header keep-alive", "header te");
     }
 
@@ -320,7 +327,7 @@ class InferenceRoutesTest {
     void a_request_body_is_streamed_to_the_replica_as_it_arrives() throws Exception {
         router.register("echo", RoutingPolicy.of(0));
         router.setEndpoints("echo", List.of(endpoint()));
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), io.restassured.RestAssured.port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
             s.setSoTimeout(10_000);
             OutputStream upload = s.getOutputStream();
             // no length: the body goes chunked, as the caller writes it
@@ -339,7 +346,7 @@ class InferenceRoutesTest {
 
     @Test
     void answers_404_for_a_model_not_deployed() {
-        given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/nope/infer")
+        call().contentType(ContentType.JSON).body("{}").when().post("/v2/models/nope/infer")
                 .then().statusCode(404).contentType("application/problem+json")
                 .body("detail", containsString("no model 'nope' is deployed"));
     }
