@@ -15,6 +15,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -34,9 +35,11 @@ final class DeploymentJson {
     static final Duration MIN_STABLE_WINDOW = Duration.ofSeconds(6);
     static final Duration MAX_STABLE_WINDOW = Duration.ofSeconds(600);
     static final Duration MAX_GRACE = Duration.ofHours(1);
+    static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+    static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
     private static final List<String> TOP = List.of("name", "image", "minReplicas", "maxReplicas",
-            "containerConcurrency", "resources", "env", "autoscaling");
+            "containerConcurrency", "timeout", "resources", "env", "autoscaling");
     private static final List<String> RESOURCES = List.of("cpus", "memory", "gpus");
     private static final List<String> REVISION = List.of("revision", "image", "digest", "weight", "resources", "env");
     private static final List<String> AUTOSCALING = List.of("target", "stableWindow", "scaleToZeroGrace");
@@ -157,6 +160,7 @@ final class DeploymentJson {
         n.put("minReplicas", s.minReplicas());
         n.put("maxReplicas", s.maxReplicas());
         n.put("containerConcurrency", s.containerConcurrency());
+        s.timeout().ifPresent(t -> n.put("timeout", format(t)));
         ObjectNode r = n.putObject("resources");
         s.resources().cpus().ifPresent(c -> r.put("cpus", c));
         s.resources().memoryBytes().ifPresent(m -> r.put("memory", m));
@@ -230,8 +234,9 @@ final class DeploymentJson {
         DeploymentSpec.Resources resources = resources(n.get("resources"));
         Map<String, String> env = env(n.get("env"));
         DeploymentSpec.Autoscaling autoscaling = autoscaling(n.get("autoscaling"));
+        Optional<Duration> timeout = Optional.ofNullable(duration(n, "", "timeout", null, MIN_TIMEOUT, MAX_TIMEOUT));
         try {
-            return new DeploymentSpec(name, image, min, max, cc, resources, new TreeMap<>(env), autoscaling);
+            return new DeploymentSpec(name, image, min, max, cc, resources, new TreeMap<>(env), autoscaling, timeout);
         } catch (IllegalArgumentException e) {
             throw new FieldException("body", e.getMessage());
         }
@@ -331,15 +336,17 @@ final class DeploymentJson {
             }
             target = OptionalDouble.of(t.asDouble());
         }
-        Duration stable = duration(n, "stableWindow", DeploymentSpec.Autoscaling.DEFAULT.stableWindow(),
+        Duration stable = duration(n, "autoscaling.", "stableWindow", DeploymentSpec.Autoscaling.DEFAULT.stableWindow(),
                 MIN_STABLE_WINDOW, MAX_STABLE_WINDOW);
-        Duration grace = duration(n, "scaleToZeroGrace", DeploymentSpec.Autoscaling.DEFAULT.scaleToZeroGrace(),
-                Duration.ZERO, MAX_GRACE);
+        Duration grace = duration(n, "autoscaling.", "scaleToZeroGrace",
+                DeploymentSpec.Autoscaling.DEFAULT.scaleToZeroGrace(), Duration.ZERO, MAX_GRACE);
         return new DeploymentSpec.Autoscaling(target, stable, grace);
     }
 
-    private static Duration duration(JsonNode parent, String key, Duration dflt, Duration min, Duration max) {
-        String field = "autoscaling." + key;
+    /** A duration member of {@code parent} ({@code prefix} names the parent in errors), or {@code dflt}. */
+    private static Duration duration(JsonNode parent, String prefix, String key, Duration dflt, Duration min,
+                                     Duration max) {
+        String field = prefix + key;
         JsonNode n = parent.get(key);
         if (n == null || n.isNull()) {
             return dflt;

@@ -4,15 +4,22 @@ import io.modelgate.gateway.route.RoutingPolicy;
 import io.modelgate.gateway.scale.ScalingSpec;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
-/** What a user asked to deploy, validated and with defaults filled in: the durable desired state of one model. */
+/**
+ * What a user asked to deploy, validated and with defaults filled in: the durable desired state of one model.
+ *
+ * @param timeout how long a replica may take to start answering one of this model's requests, and may stay silent
+ *                while it streams an answer; absent: the gateway's modelgate.inference.timeout
+ */
 public record DeploymentSpec(String name, String image, int minReplicas, int maxReplicas, int containerConcurrency,
-                             Resources resources, SortedMap<String, String> env, Autoscaling autoscaling) {
+                             Resources resources, SortedMap<String, String> env, Autoscaling autoscaling,
+                             Optional<Duration> timeout) {
     /** RFC 1123 label: usable as a container name, a DNS name and a URL path segment. */
     static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
@@ -26,6 +33,9 @@ public record DeploymentSpec(String name, String image, int minReplicas, int max
         // the bounds are checked, with the field names, by the scaling spec
         scaling(minReplicas, maxReplicas, containerConcurrency, autoscaling);
         env = new TreeMap<>(env);
+        if (timeout.isPresent() && (timeout.get().isNegative() || timeout.get().isZero())) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout.get());
+        }
     }
 
     @Override
@@ -46,7 +56,8 @@ public record DeploymentSpec(String name, String image, int minReplicas, int max
 
     /** The same bounds and autoscaling with another image, resources and environment (those of a revision). */
     public DeploymentSpec withTemplate(String image, Resources resources, SortedMap<String, String> env) {
-        return new DeploymentSpec(name, image, minReplicas, maxReplicas, containerConcurrency, resources, env, autoscaling);
+        return new DeploymentSpec(name, image, minReplicas, maxReplicas, containerConcurrency, resources, env, autoscaling,
+                timeout);
     }
 
     public ScalingSpec scaling() {
@@ -54,7 +65,8 @@ public record DeploymentSpec(String name, String image, int minReplicas, int max
     }
 
     public RoutingPolicy routing() {
-        return RoutingPolicy.of(containerConcurrency);
+        RoutingPolicy policy = RoutingPolicy.of(containerConcurrency);
+        return timeout.map(policy::withReplicaTimeout).orElse(policy);
     }
 
     private static ScalingSpec scaling(int min, int max, int cc, Autoscaling a) {

@@ -90,7 +90,7 @@ public class ModelsResource {
             @Content(mediaType = "application/x-tar", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
     @Parameter(name = "name", in = ParameterIn.QUERY, description = "Upload only: the deployment's name (default: model.yaml's name)")
     @Parameter(name = "tag", in = ParameterIn.QUERY, description = "Upload only: the packed image's name:tag (default: name:version from model.yaml)")
-    @Parameter(name = "minReplicas", in = ParameterIn.QUERY, description = "Upload only; also maxReplicas, containerConcurrency, cpus, "
+    @Parameter(name = "minReplicas", in = ParameterIn.QUERY, description = "Upload only; also maxReplicas, containerConcurrency, timeout, cpus, "
             + "memory, gpus, target, stableWindow, scaleToZeroGrace and env=KEY=VALUE (repeated), as in the JSON body")
     @APIResponse(responseCode = "202", description = "Accepted and stored; replicas follow asynchronously")
     @APIResponse(responseCode = "400", description = "A field, the image reference, the uploaded tar or its model.yaml is invalid (problem+json names it)")
@@ -151,8 +151,8 @@ public class ModelsResource {
     @Consumes({"application/merge-patch+json", MediaType.APPLICATION_JSON})
     @Operation(summary = "Change a deployed model", description = """
             A JSON merge patch (RFC 7396) of the deployment: members given replace the stored ones, null resets one
-            to its default, objects (resources, env, autoscaling) merge. minReplicas, maxReplicas, containerConcurrency
-            and autoscaling apply at once, without restarting replicas. A change of image (by digest: a tag that now
+            to its default, objects (resources, env, autoscaling) merge. minReplicas, maxReplicas, containerConcurrency,
+            timeout and autoscaling apply at once, without restarting replicas. A change of image (by digest: a tag that now
             names another image counts), resources or env makes a new revision, rolled out without failing a request:
             its replicas start beside the old ones, and only once they are ready are the old ones taken out of routing,
             drained and stopped.

@@ -53,6 +53,6 @@ public record Revision(int number, String image, String digest, DeploymentSpec.R
      */
     public DeploymentSpec replicaSpec(DeploymentSpec deployment) {
         return new DeploymentSpec(deployment.name(), digest, deployment.minReplicas(), deployment.maxReplicas(),
-                deployment.containerConcurrency(), resources, env, deployment.autoscaling());
+                deployment.containerConcurrency(), resources, env, deployment.autoscaling(), deployment.timeout());
     }
 }

@@ -168,8 +168,9 @@ public class InferenceRoutes {
 
     private void route(String model, Context loop, HttpServerRequest request, Buffer body,
                        Function<Endpoint, String> path, long start) {
-        router.route(model, endpoint -> proxy.forward(loop, request, body, endpoint, path.apply(endpoint), tokenRequired),
-                        Infrastructure.getDefaultWorkerPool())
+        Duration timeout = replicaTimeout(model);
+        router.route(model, endpoint -> proxy.forward(loop, request, body, endpoint, path.apply(endpoint), timeout,
+                        tokenRequired), Infrastructure.getDefaultWorkerPool())
                 .whenComplete((result, error) -> finish(model, request, result, error, start));
     }
 
@@ -206,13 +207,19 @@ public class InferenceRoutes {
                 }
             } else if (f.cause() instanceof TimeoutException) {
                 problem(request, Problem.of(504, "Replica timed out", "model '" + model + "': the replica sent "
-                        + "nothing for " + proxy.settings().timeout().toMillis() + " ms (modelgate.inference.timeout)"));
+                        + "nothing for " + replicaTimeout(model).toMillis() + " ms (" + (router.replicaTimeout(model)
+                        .isPresent() ? "the deployment's timeout" : "modelgate.inference.timeout") + ")"));
             } else {
                 problem(request, Problem.of(502, "Replica failed", f.reason()));
             }
         } else {
             problem(request, Problem.of(404, "Not deployed", "no model '" + model + "' is deployed (GET /models lists them)"));
         }
+    }
+
+    /** How long the model's replicas may stay silent: its deployment's timeout, or the gateway's. */
+    private Duration replicaTimeout(String model) {
+        return router.replicaTimeout(model).orElse(proxy.settings().timeout());
     }
 
     /** 200 while the model has a replica taking traffic, 503 otherwise; never wakes a model scaled to zero. */

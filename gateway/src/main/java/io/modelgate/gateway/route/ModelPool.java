@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -45,7 +46,8 @@ final class ModelPool {
     /** Scratch lists of {@link #acquire} and {@link #pickFree}, reused under the lock rather than made per request. */
     private final List<Replica> eligible = new ArrayList<>();
     private final List<Replica> free = new ArrayList<>();
-    private RoutingPolicy policy;
+    /** Written under the lock; volatile so that {@link #replicaTimeout} may read it without. */
+    private volatile RoutingPolicy policy;
     private int inFlight;
     private int waiting;
     private boolean closed;
@@ -78,6 +80,10 @@ final class ModelPool {
 
     /** Either a replica to call (its in-flight count already taken) or the answer to give without calling. */
     private record Slot<T>(Replica replica, RouteResult<T> refusal) {
+    }
+
+    Optional<Duration> replicaTimeout() {
+        return policy.replicaTimeout();
     }
 
     void policy(RoutingPolicy policy) {

@@ -48,7 +48,8 @@ final class ReplicaProxy {
     /**
      * How the proxy talks to replicas.
      *
-     * @param timeout        how long a replica may take to start answering, and may stay silent while answering
+     * @param timeout        how long a replica may take to start answering, and may stay silent while answering,
+     *                       unless the model's deployment sets its own
      * @param connectionWait how long a call may wait for a pooled connection when all are busy (then 503)
      * @param replayableBody request bodies up to this size with a Content-Length are held, so a request that met a
      *                       connection the replica had just closed can be sent again on a fresh one; larger ones stream
@@ -110,23 +111,23 @@ final class ReplicaProxy {
      * replica, so the router may try another one; it completes once the answer has been passed on entirely.
      */
     CompletionStage<Exchange> forward(Context loop, HttpServerRequest request, Buffer body, Endpoint endpoint,
-                                      String path, boolean stripAuthorization) {
+                                      String path, Duration timeout, boolean stripAuthorization) {
         CompletableFuture<Exchange> done = new CompletableFuture<>();
         if (Vertx.currentContext() == loop) {
-            send(request, body, endpoint, path, stripAuthorization, false, done);
+            send(request, body, endpoint, path, timeout, stripAuthorization, false, done);
         } else {
-            loop.runOnContext(v -> send(request, body, endpoint, path, stripAuthorization, false, done));
+            loop.runOnContext(v -> send(request, body, endpoint, path, timeout, stripAuthorization, false, done));
         }
         return done;
     }
 
-    private void send(HttpServerRequest request, Buffer body, Endpoint endpoint, String path,
+    private void send(HttpServerRequest request, Buffer body, Endpoint endpoint, String path, Duration timeout,
                       boolean stripAuthorization, boolean again, CompletableFuture<Exchange> done) {
         Loop loop = loops.get();
         URI base = endpoint.base();
         RequestOptions options = new RequestOptions().setMethod(request.method()).setHost(base.getHost())
                 .setPort(base.getPort() == -1 ? 80 : base.getPort()).setURI(path)
-                .setIdleTimeout(settings.timeout().toMillis()).setConnectTimeout(settings.connectionWait().toMillis());
+                .setIdleTimeout(timeout.toMillis()).setConnectTimeout(settings.connectionWait().toMillis());
         MultiMap headers = options.getHeaders() == null ? HttpHeaders.headers() : options.getHeaders();
         copyHeaders(request.headers(), headers, stripAuthorization);
         // from the connection and the raw Host header: the router's scheme() and authority() parse Forwarded
@@ -171,7 +172,7 @@ final class ReplicaProxy {
                     if (!again && reused && body != null && !(e instanceof TimeoutException)) {
                         // a kept-alive connection the replica closed as we reused it: the replica never took the
                         // request (no answer, nothing processed), so it is sent once more on another connection
-                        send(request, body, endpoint, path, stripAuthorization, true, done);
+                        send(request, body, endpoint, path, timeout, stripAuthorization, true, done);
                         return;
                     }
                     done.completeExceptionally(e instanceof TimeoutException t ? t

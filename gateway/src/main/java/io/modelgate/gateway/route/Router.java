@@ -157,6 +157,12 @@ public final class Router {
         return pool(model).map(ModelPool::samples).orElse(List.of());
     }
 
+    /** The model's own replica timeout, when its deployment sets one. */
+    public Optional<Duration> replicaTimeout(String model) {
+        ModelPool pool = pools.get(model);
+        return pool == null ? Optional.empty() : pool.replicaTimeout();
+    }
+
     public Optional<PoolStats> stats(String model) {
         return pool(model).map(ModelPool::stats);
     }

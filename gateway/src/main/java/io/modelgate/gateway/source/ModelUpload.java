@@ -45,7 +45,7 @@ public final class ModelUpload {
             Map.entry("containerConcurrency", "containerConcurrency"), Map.entry("cpus", "resources.cpus"),
             Map.entry("memory", "resources.memory"), Map.entry("gpus", "resources.gpus"),
             Map.entry("target", "autoscaling.target"), Map.entry("stableWindow", "autoscaling.stableWindow"),
-            Map.entry("scaleToZeroGrace", "autoscaling.scaleToZeroGrace"));
+            Map.entry("scaleToZeroGrace", "autoscaling.scaleToZeroGrace"), Map.entry("timeout", "timeout"));
     private static final Set<String> NUMBERS = Set.of("minReplicas", "maxReplicas", "containerConcurrency", "cpus",
             "gpus", "target");
     private static final Set<String> TAR_TYPES = Set.of("application/x-tar", "application/tar", "application/gzip",
@@ -112,7 +112,7 @@ public final class ModelUpload {
         /**
          * The deployment as POST /models takes it in JSON, from the query parameters: name (default: model.yaml's
          * name), tag (the image to pack, default name:version from model.yaml), minReplicas, maxReplicas,
-         * containerConcurrency, cpus, memory, gpus, env (repeated, KEY=VALUE), target, stableWindow,
+         * containerConcurrency, timeout, cpus, memory, gpus, env (repeated, KEY=VALUE), target, stableWindow,
          * scaleToZeroGrace.
          */
         public byte[] deployment(Map<String, List<String>> query) {

@@ -18,7 +18,7 @@ class DeploymentStoreTest {
 
     private static Deployment deployment(String name) {
         return new Deployment(new DeploymentSpec(name, "iris:1", 0, 2, 4, DeploymentSpec.Resources.NONE,
-                new TreeMap<>(), DeploymentSpec.Autoscaling.DEFAULT), Instant.parse("2026-01-01T00:00:00Z"));
+                new TreeMap<>(), DeploymentSpec.Autoscaling.DEFAULT, java.util.Optional.empty()), Instant.parse("2026-01-01T00:00:00Z"));
     }
 
     @Test

@@ -144,14 +144,17 @@ class ModelsResourceTest {
                 .when().post("/models").then().statusCode(202).body("revisions[0].revision", equalTo(1))
                 .body("revisions[0].weight", equalTo(100)).body("revisions[0].digest", org.hamcrest.Matchers.startsWith("sha256:"));
         try {
-            patch("bounds", "{\"minReplicas\":1,\"maxReplicas\":6,\"containerConcurrency\":3}").statusCode(202)
-                    .body("maxReplicas", equalTo(6)).body("revisions.size()", equalTo(1));
+            patch("bounds", "{\"minReplicas\":1,\"maxReplicas\":6,\"containerConcurrency\":3,\"timeout\":\"2m\"}")
+                    .statusCode(202).body("maxReplicas", equalTo(6)).body("timeout", equalTo("120s"))
+                    .body("revisions.size()", equalTo(1));
             // durable before the answer
             assertThat(Files.readString(HOME.resolve("deployments/bounds.json"))).contains("\"maxReplicas\" : 6");
             authed().contentType(ContentType.JSON).body("{\"autoscaling\":{\"scaleToZeroGrace\":\"5s\"}}")
                     .when().patch("/models/bounds").then().statusCode(202)
                     .body("autoscaling.scaleToZeroGrace", equalTo("5s")).body("minReplicas", equalTo(1));
-            patch("bounds", "{}").statusCode(202).body("maxReplicas", equalTo(6));
+            patch("bounds", "{}").statusCode(202).body("maxReplicas", equalTo(6)).body("timeout", equalTo("120s"));
+            // null: back to the gateway's modelgate.inference.timeout
+            patch("bounds", "{\"timeout\":null}").statusCode(202).body("$", not(org.hamcrest.Matchers.hasKey("timeout")));
         } finally {
             authed().when().delete("/models/bounds").then().statusCode(204);
         }

@@ -102,7 +102,7 @@ class ReconcilerTest {
 
     private static DeploymentSpec spec(String name) {
         return new DeploymentSpec(name, "img:1", 0, 5, 0, DeploymentSpec.Resources.NONE, new TreeMap<>(),
-                DeploymentSpec.Autoscaling.DEFAULT);
+                DeploymentSpec.Autoscaling.DEFAULT, java.util.Optional.empty());
     }
 
     private static Deployment deployment(String name) {
@@ -428,7 +428,7 @@ class ReconcilerTest {
         Set<String> before = Set.copyOf(runtime.running);
         DeploymentSpec s = d.spec();
         Deployment bounds = new Deployment(new DeploymentSpec("m", s.image(), 1, 9, 3, s.resources(), s.env(),
-                s.autoscaling()), Instant.EPOCH, d.revisions());
+                s.autoscaling(), s.timeout()), Instant.EPOCH, d.revisions());
         r.scale(bounds, 2);
         TimeUnit.MILLISECONDS.sleep(200);
         assertThat(runtime.running).as("no replica restarted").isEqualTo(before);

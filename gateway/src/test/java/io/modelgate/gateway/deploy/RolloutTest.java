@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RolloutTest {
     private static final DeploymentSpec V1 = new DeploymentSpec("iris", "iris:1", 0, 2, 4, DeploymentSpec.Resources.NONE,
-            new TreeMap<>(), DeploymentSpec.Autoscaling.DEFAULT);
+            new TreeMap<>(), DeploymentSpec.Autoscaling.DEFAULT, java.util.Optional.empty());
     private static final Deployment FIRST = new Deployment(V1, Instant.EPOCH, List.of(Revision.first(V1, "sha256:1")));
 
     /** PATCH {@code json} onto {@code d}, the image (when given) resolving to {@code digest}. */

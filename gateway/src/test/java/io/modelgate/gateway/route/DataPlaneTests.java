@@ -205,6 +205,18 @@ abstract class DataPlaneTests {
     }
 
     @Test
+    void a_deployments_own_timeout_overrides_the_gateways() {
+        // the gateway's modelgate.inference.timeout is 60 s here; the model's own is 1 s
+        router.register("echo", RoutingPolicy.of(0).withReplicaTimeout(Duration.ofSeconds(1)));
+        router.setEndpoints("echo", List.of(endpoint()));
+        long start = System.nanoTime();
+        call().contentType(ContentType.JSON).body("\"hold\"").when().post("/v2/models/echo/infer")
+                .then().statusCode(504).contentType("application/problem+json")
+                .body("detail", containsString("the replica sent nothing for 1000 ms (the deployment's timeout)"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(9));
+    }
+
+    @Test
     void answers_502_when_no_replica_accepts_the_connection() throws IOException {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -227,7 +227,7 @@ class RouterTest {
 
     @Test
     void never_exceeds_the_per_replica_limit_under_contention() throws Exception {
-        router.register("m", new RoutingPolicy(2, 1000, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        router.register("m", new RoutingPolicy(2, 1000, Duration.ofSeconds(30), Duration.ofSeconds(30), java.util.Optional.empty()));
         router.setEndpoints("m", List.of(ep("a"), ep("b"), ep("c")));
         Map<String, AtomicInteger> current = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> peak = new ConcurrentHashMap<>();
