@@ -50,7 +50,8 @@ public class InferenceRoutes {
                            @ConfigProperty(name = "modelgate.inference.timeout", defaultValue = "60s") Duration timeout,
                            @ConfigProperty(name = "modelgate.inference.connection-wait", defaultValue = "10s") Duration connectionWait,
                            @ConfigProperty(name = "modelgate.inference.replayable-body-bytes", defaultValue = "65536") int replayable,
-                           @ConfigProperty(name = "modelgate.inference.connections-per-replica", defaultValue = "128") int connections) {
+                           @ConfigProperty(name = "modelgate.inference.connections-per-replica", defaultValue = "128") int connections,
+                           @ConfigProperty(name = "modelgate.inference.max-body-bytes", defaultValue = "104857600") long maxBody) {
         this.router = router;
         this.metrics = metrics;
         this.token = token;
@@ -60,7 +61,8 @@ public class InferenceRoutes {
             default -> throw new IllegalArgumentException("modelgate.inference.auth must be 'none' or 'token', got '"
                     + auth + "'");
         };
-        this.proxy = new ReplicaProxy(vertx, new ReplicaProxy.Settings(timeout, connectionWait, replayable, connections));
+        this.proxy = new ReplicaProxy(vertx, new ReplicaProxy.Settings(timeout, connectionWait, replayable, connections,
+                maxBody));
     }
 
     /**
@@ -151,6 +153,10 @@ public class InferenceRoutes {
         String query = request.query();
         Function<Endpoint, String> path = query == null ? replicaPath : e -> replicaPath.apply(e) + "?" + query;
         long length = contentLength(request);
+        if (length > proxy.settings().maxBody()) {
+            problem(request, tooLarge(length + " bytes"));
+            return;
+        }
         if (length == 0 || (length < 0 && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING))) {
             route(model, loop, request, Buffer.buffer(0), path, start);
         } else if (length > 0 && length <= proxy.settings().replayableBody()) {
@@ -184,6 +190,8 @@ public class InferenceRoutes {
         } else if (result instanceof RouteResult.Served<ReplicaProxy.Exchange> served) {
             if (served.value() == ReplicaProxy.Exchange.ANSWERED) {
                 metrics.request(model, Outcome.SERVED, took);
+            } else if (served.value() == ReplicaProxy.Exchange.BODY_TOO_LARGE) {
+                problem(request, tooLarge("more than that"));
             } else {
                 metrics.request(model, Outcome.OVERLOADED, took);
                 problem(request, Problem.of(503, "Overloaded", "model '" + model + "': no connection to replica "
@@ -215,6 +223,11 @@ public class InferenceRoutes {
         } else {
             problem(request, Problem.of(404, "Not deployed", "no model '" + model + "' is deployed (GET /models lists them)"));
         }
+    }
+
+    private Problem tooLarge(String size) {
+        return Problem.of(413, "Request body too large", "the request body is " + size + "; the largest passed on "
+                + "to a replica is " + proxy.settings().maxBody() + " bytes (modelgate.inference.max-body-bytes)");
     }
 
     /** How long the model's replicas may stay silent: its deployment's timeout, or the gateway's. */

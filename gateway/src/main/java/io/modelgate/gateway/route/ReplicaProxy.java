@@ -3,6 +3,7 @@ package io.modelgate.gateway.route;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,6 +18,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.streams.ReadStream;
 
 import java.io.IOException;
 import java.net.URI;
@@ -53,9 +55,16 @@ final class ReplicaProxy {
      * @param connectionWait how long a call may wait for a pooled connection when all are busy (then 503)
      * @param replayableBody request bodies up to this size with a Content-Length are held, so a request that met a
      *                       connection the replica had just closed can be sent again on a fresh one; larger ones stream
+     * @param maxBody        the largest request body passed on (modelgate.inference.max-body-bytes): a larger
+     *                       Content-Length is refused before a replica is chosen, a streamed body is cut off (413)
+     *                       once it passes this
      */
-    record Settings(Duration timeout, Duration connectionWait, int replayableBody, int connectionsPerReplica) {
+    record Settings(Duration timeout, Duration connectionWait, int replayableBody, int connectionsPerReplica,
+                    long maxBody) {
         Settings {
+            if (maxBody < 1) {
+                throw new IllegalArgumentException("modelgate.inference.max-body-bytes must be at least 1, got " + maxBody);
+            }
             if (timeout.isNegative() || timeout.isZero() || connectionWait.isNegative() || connectionWait.isZero()) {
                 throw new IllegalArgumentException("modelgate.inference timeouts must be positive, got timeout="
                         + timeout + ", connection-wait=" + connectionWait);
@@ -67,8 +76,11 @@ final class ReplicaProxy {
         }
     }
 
-    /** How an exchange ended when it did not fail: the answer was passed on, or no pooled connection came free. */
-    enum Exchange { ANSWERED, NO_CONNECTION }
+    /**
+     * How an exchange ended when it did not fail: the answer was passed on, no pooled connection came free, or the
+     * caller's streamed body grew past {@link Settings#maxBody()} (the call to the replica was reset, unanswered).
+     */
+    enum Exchange { ANSWERED, NO_CONNECTION, BODY_TOO_LARGE }
 
     /** The replica broke off after its answer had begun: the caller's connection is reset, nothing else can be said. */
     static final class BrokeOffException extends IOException {
@@ -159,16 +171,25 @@ final class ReplicaProxy {
             HttpConnection connection = call.connection();
             boolean reused = loop.used.contains(connection);
             Future<HttpClientResponse> answer;
+            LimitedBody streamed = null;
             if (body != null) {
                 answer = call.send(body);
             } else {
                 HttpServerResponse out = request.response();
                 out.exceptionHandler(e -> call.reset(0, e));
-                answer = call.send(request);
+                // past the limit nothing more may reach the replica, nor an end that would make it look complete:
+                // the call is reset
+                streamed = new LimitedBody(request, settings.maxBody(), call::reset);
+                answer = call.send(streamed);
             }
+            LimitedBody limited = streamed;
             answer.onComplete(response -> {
                 if (response.failed()) {
                     Throwable e = response.cause();
+                    if (limited != null && limited.over) {
+                        done.complete(Exchange.BODY_TOO_LARGE);
+                        return;
+                    }
                     if (!again && reused && body != null && !(e instanceof TimeoutException)) {
                         // a kept-alive connection the replica closed as we reused it: the replica never took the
                         // request (no answer, nothing processed), so it is sent once more on another connection
@@ -234,6 +255,80 @@ final class ReplicaProxy {
                         + " broke off its answer: " + piped.cause().getMessage(), piped.cause()));
             }
         });
+    }
+
+    /**
+     * The caller's body as it arrives, until more than {@code max} bytes came: then it stops reading and calls
+     * {@code exceeded} instead of passing the piece on.
+     */
+    private static final class LimitedBody implements ReadStream<Buffer> {
+        private final HttpServerRequest in;
+        private final long max;
+        private final Runnable exceeded;
+        private long seen;
+        private boolean over;
+
+        LimitedBody(HttpServerRequest in, long max, Runnable exceeded) {
+            this.in = in;
+            this.max = max;
+            this.exceeded = exceeded;
+        }
+
+        @Override
+        public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+            in.handler(handler == null ? null : piece -> {
+                if (over) {
+                    return;
+                }
+                seen += piece.length();
+                if (seen > max) {
+                    over = true;
+                    in.pause();
+                    exceeded.run();
+                } else {
+                    handler.handle(piece);
+                }
+            });
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+            in.exceptionHandler(handler);
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+            in.endHandler(handler == null ? null : v -> {
+                if (!over) {
+                    handler.handle(v);
+                }
+            });
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> pause() {
+            in.pause();
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> resume() {
+            if (!over) {
+                in.resume();
+            }
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> fetch(long amount) {
+            if (!over) {
+                in.fetch(amount);
+            }
+            return this;
+        }
     }
 
     private static long length(String contentLength) {

@@ -49,7 +49,7 @@ class InferenceSettingsTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("modelgate.inference.auth", "token", "modelgate.inference.timeout", "3s",
                     "modelgate.inference.connection-wait", "300ms", "modelgate.inference.connections-per-replica", "1",
-                    "quarkus.http.io-threads", "1");
+                    "quarkus.http.io-threads", "1", "modelgate.inference.max-body-bytes", "100000");
         }
     }
 
@@ -96,6 +96,43 @@ class InferenceSettingsTest {
         router.unregister("raw");
         replica.stop(0);
         pool.shutdownNow();
+    }
+
+    @Test
+    void a_body_over_the_limit_gets_413_and_never_reaches_the_replica() {
+        // with a Content-Length: refused before a replica is chosen
+        given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("x".repeat(100_001))
+                .when().post("/v2/models/m/infer").then().statusCode(413).contentType("application/problem+json")
+                .body("detail", containsString("the request body is 100001 bytes"))
+                .body("detail", containsString("100000 bytes (modelgate.inference.max-body-bytes)"));
+        assertThat(seen).as("the replica read no body").isEmpty();
+        given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("x".repeat(100_000))
+                .when().post("/v2/models/m/infer").then().statusCode(200);
+    }
+
+    @Test
+    void a_streamed_body_is_cut_off_with_413_once_it_passes_the_limit() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        // no Content-Length (chunked): counted as it streams to the replica
+        java.util.function.IntFunction<java.net.http.HttpResponse<String>> send = size -> {
+            try {
+                return client.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                + io.restassured.RestAssured.port + "/v2/models/m/infer")).header("Authorization", TOKEN)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new java.io.ByteArrayInputStream(new byte[size]))).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        java.net.http.HttpResponse<String> over = send.apply(300_000);
+        assertThat(over.statusCode()).as(over.body()).isEqualTo(413);
+        assertThat(over.body()).contains("modelgate.inference.max-body-bytes");
+        assertThat(seen).as("the replica got no complete body: its call was reset, not ended").isEmpty();
+        java.net.http.HttpResponse<String> under = send.apply(90_000);
+        assertThat(under.statusCode()).as(under.body()).isEqualTo(200);
+        assertThat(seen).containsKey("authorization");
     }
 
     @Test
