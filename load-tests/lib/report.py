@@ -61,6 +61,14 @@ def series(model):
             for r in metrics if r["model"] == model]
 
 
+def target_model():
+    """The model the scenario drove: the one scraped all run long (a warm-up model is deleted before the load)."""
+    counts = {}
+    for r in metrics:
+        counts[r["model"]] = counts.get(r["model"], 0) + 1
+    return max(counts, key=counts.get) if counts else ""
+
+
 def outcomes(model):
     """How the gateway counted the run's requests to the model, by outcome (first scrape to last)."""
     rows = [r for r in metrics if r["model"] == model]
@@ -72,7 +80,7 @@ def outcomes(model):
 
 checks = []
 if scenario == "spike" and metrics:
-    model = next(iter({r["model"] for r in metrics}))
+    model = target_model()
     sr = series(model)
     before = [d for t, d, _, _ in sr if t < spike_at] or [1]
     base = before[-1]  # desired just before the spike
@@ -105,9 +113,9 @@ if scenario == "spike" and metrics:
                    f"{overloaded} as overloaded (503 at the queue limit); {other} other errors; the gateway's "
                    "outcomes: " + ", ".join(f"{k} {v}" for k, v in counted.items())))
 if scenario == "from-zero":
-    sr = series(next(iter({r["model"] for r in metrics}), "")) if metrics else []
+    model = target_model()
+    sr = series(model)
     at_start = next((r for t, _, r, _ in sr if t >= -0.5), None)
-    model = next(iter({r["model"] for r in metrics}), "")
     counted = outcomes(model)
     checks.append((non2xx == 0 and int(S["requests"]) > 0,
                    f"{S['status_2xx']} of {S['requests']} requests of the burst answered 2xx"
