@@ -35,7 +35,7 @@ final class DeploymentJson {
     static final Duration MIN_STABLE_WINDOW = Duration.ofSeconds(6);
     static final Duration MAX_STABLE_WINDOW = Duration.ofSeconds(600);
     static final Duration MAX_GRACE = Duration.ofHours(1);
-    static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+    static final Duration MIN_TIMEOUT = Duration.ofMillis(100);
     static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
     private static final List<String> TOP = List.of("name", "image", "minReplicas", "maxReplicas",

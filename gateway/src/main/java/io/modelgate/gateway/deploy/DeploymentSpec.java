@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
 /**
  * What a user asked to deploy, validated and with defaults filled in: the durable desired state of one model.
  *
- * @param timeout how long a replica may take to start answering one of this model's requests, and may stay silent
- *                while it streams an answer; absent: the gateway's modelgate.inference.timeout
+ * @param timeout how long a replica may take to start answering one of this model's requests (a streamed request
+ *                body included), and may stay silent while it streams an answer; absent: the gateway's
+ *                modelgate.inference.timeout
  */
 public record DeploymentSpec(String name, String image, int minReplicas, int maxReplicas, int containerConcurrency,
                              Resources resources, SortedMap<String, String> env, Autoscaling autoscaling,

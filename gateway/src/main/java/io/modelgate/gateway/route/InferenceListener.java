@@ -1,8 +1,8 @@
 package io.modelgate.gateway.route;
 
 import io.modelgate.gateway.problem.Problem;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Handler;
@@ -15,6 +15,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
@@ -32,18 +33,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class InferenceListener {
     private static final Logger LOG = Logger.getLogger(InferenceListener.class);
     private static final long START_TIMEOUT_SECONDS = 30;
+    /**
+     * Vert.x shares one free port among the servers that listen on the same negative port; Quarkus' own servers
+     * use -1 and -2 for theirs, so a port 0 here takes another, or it would share the main port.
+     */
+    private static final int SHARED_FREE_PORT = -0x4d47;
 
     private final Vertx vertx;
     private final InferenceRoutes routes;
     private final Optional<Integer> configuredPort;
     private final String host;
+    private final HttpServerOptions options;
     private volatile int boundPort = -1;
-    private volatile String deployment;
 
     public InferenceListener(Vertx vertx, InferenceRoutes routes,
                              @ConfigProperty(name = "modelgate.inference.port") Optional<Integer> port,
                              @ConfigProperty(name = "modelgate.inference.host") Optional<String> host,
-                             @ConfigProperty(name = "quarkus.http.host", defaultValue = "0.0.0.0") String mainHost) {
+                             @ConfigProperty(name = "quarkus.http.host", defaultValue = "0.0.0.0") String mainHost,
+                             @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int mainPort,
+                             @ConfigProperty(name = "quarkus.http.idle-timeout", defaultValue = "30M") Duration idleTimeout,
+                             @ConfigProperty(name = "quarkus.http.limits.max-header-size", defaultValue = "20K") MemorySize maxHeaders,
+                             @ConfigProperty(name = "quarkus.http.limits.max-initial-line-length", defaultValue = "4096") int maxLine) {
         this.vertx = vertx;
         this.routes = routes;
         this.configuredPort = port;
@@ -52,7 +62,17 @@ public class InferenceListener {
             if (p < 0 || p > 65_535) {
                 throw new IllegalArgumentException("modelgate.inference.port must be 0-65535 (0: any free port), got " + p);
             }
+            if (p != 0 && p == mainPort) {
+                throw new IllegalArgumentException("modelgate.inference.port " + p + " is the main port (quarkus.http.port): "
+                        + "the data plane is served there already; give the inference port a port of its own");
+            }
         });
+        // the main port's limits and idle timeout, so that a call the main port takes is taken here too
+        this.options = new HttpServerOptions().setHost(this.host).setTcpNoDelay(true).setCompressionSupported(false)
+                .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeout.toSeconds()))
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxHeaderSize((int) Math.min(Integer.MAX_VALUE, maxHeaders.asLongValue()))
+                .setMaxInitialLineLength(maxLine);
     }
 
     /** The port the data plane listens on by itself, once started; empty when none is configured. */
@@ -66,7 +86,8 @@ public class InferenceListener {
         }
         Handler<HttpServerRequest> serve = request -> {
             if (!routes.handle(request)) {
-                InferenceRoutes.problem(request, Problem.of(404, "Not found", "the inference port serves /v2/... and "
+                InferenceRoutes.problem(request, Problem.of(404, "Not found", "no data-plane path '" + request.path()
+                        + "': the inference port serves /v2/health/live|ready, /v2/models/{name}[/infer|/ready] and "
                         + "/models/{name}/proxy/... only; the management API, metrics and OpenAPI document are on the "
                         + "gateway's main port"));
             }
@@ -77,13 +98,12 @@ public class InferenceListener {
         for (var ignored : vertx.nettyEventLoopGroup()) {
             loops++;
         }
-        // Vert.x shares a port among servers listening on it (a negative port: one free port for all of them)
-        int port = configuredPort.get() == 0 ? -1 : configuredPort.get();
+        int port = configuredPort.get() == 0 ? SHARED_FREE_PORT : configuredPort.get();
         AtomicInteger bound = new AtomicInteger(-1);
-        HttpServerOptions options = new HttpServerOptions().setHost(host).setTcpNoDelay(true)
-                .setCompressionSupported(false);
         try {
-            deployment = vertx.deployVerticle(() -> new AbstractVerticle() {
+            // not undeployed at shutdown: the servers close with Vert.x, as the main port's do (undeploying would
+            // also close the replica clients an event loop first made on one of these servers' contexts)
+            vertx.deployVerticle(() -> new AbstractVerticle() {
                         @Override
                         public void start(Promise<Void> listening) {
                             vertx.createHttpServer(options).requestHandler(serve).listen(port).onSuccess(s -> {
@@ -100,12 +120,5 @@ public class InferenceListener {
         }
         boundPort = bound.get();
         LOG.infof("inference (the /v2 and /models/{name}/proxy paths only) also on http://%s:%d", host, boundPort);
-    }
-
-    void stop(@Observes ShutdownEvent stopping) {
-        String id = deployment;
-        if (id != null) {
-            vertx.undeploy(id); // stops accepting; Vert.x itself closes with the application
-        }
     }
 }

@@ -19,6 +19,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
@@ -126,7 +127,7 @@ public class InferenceRoutes {
             if (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD) {
                 request.response().end();
             } else {
-                notAllowed(request, "GET");
+                notAllowed(request, "GET, HEAD");
             }
             return true;
         }
@@ -154,7 +155,7 @@ public class InferenceRoutes {
         Function<Endpoint, String> path = query == null ? replicaPath : e -> replicaPath.apply(e) + "?" + query;
         long length = contentLength(request);
         if (length > proxy.settings().maxBody()) {
-            problem(request, tooLarge(length + " bytes"));
+            problem(request, tooLarge("the request body is " + length + " bytes"));
             return;
         }
         if (length == 0 || (length < 0 && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING))) {
@@ -174,14 +175,18 @@ public class InferenceRoutes {
 
     private void route(String model, Context loop, HttpServerRequest request, Buffer body,
                        Function<Endpoint, String> path, long start) {
-        Duration timeout = replicaTimeout(model);
+        Optional<Duration> own = router.replicaTimeout(model);
+        Duration timeout = own.orElse(proxy.settings().timeout());
+        String timeoutName = own.isPresent() ? "the deployment's timeout" : "modelgate.inference.timeout";
         router.route(model, endpoint -> proxy.forward(loop, request, body, endpoint, path.apply(endpoint), timeout,
                         tokenRequired), Infrastructure.getDefaultWorkerPool())
-                .whenComplete((result, error) -> finish(model, request, result, error, start));
+                .whenComplete((result, error) -> finish(model, request, result, error, start,
+                        "nothing for " + timeout.toMillis() + " ms (" + timeoutName + ")"));
     }
 
+    /** Answers the caller once the routed call is over; {@code silence} says which timeout a 504 ran out of. */
     private void finish(String model, HttpServerRequest request, RouteResult<ReplicaProxy.Exchange> result,
-                        Throwable error, long start) {
+                        Throwable error, long start, String silence) {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         HttpServerResponse out = request.response();
         if (error != null) {
@@ -191,7 +196,8 @@ public class InferenceRoutes {
             if (served.value() == ReplicaProxy.Exchange.ANSWERED) {
                 metrics.request(model, Outcome.SERVED, took);
             } else if (served.value() == ReplicaProxy.Exchange.BODY_TOO_LARGE) {
-                problem(request, tooLarge("more than that"));
+                problem(request, tooLarge("the request body, sent without a Content-Length, grew past the limit as "
+                        + "it streamed"));
             } else {
                 metrics.request(model, Outcome.OVERLOADED, took);
                 problem(request, Problem.of(503, "Overloaded", "model '" + model + "': no connection to replica "
@@ -215,8 +221,7 @@ public class InferenceRoutes {
                 }
             } else if (f.cause() instanceof TimeoutException) {
                 problem(request, Problem.of(504, "Replica timed out", "model '" + model + "': the replica sent "
-                        + "nothing for " + replicaTimeout(model).toMillis() + " ms (" + (router.replicaTimeout(model)
-                        .isPresent() ? "the deployment's timeout" : "modelgate.inference.timeout") + ")"));
+                        + silence));
             } else {
                 problem(request, Problem.of(502, "Replica failed", f.reason()));
             }
@@ -225,14 +230,9 @@ public class InferenceRoutes {
         }
     }
 
-    private Problem tooLarge(String size) {
-        return Problem.of(413, "Request body too large", "the request body is " + size + "; the largest passed on "
-                + "to a replica is " + proxy.settings().maxBody() + " bytes (modelgate.inference.max-body-bytes)");
-    }
-
-    /** How long the model's replicas may stay silent: its deployment's timeout, or the gateway's. */
-    private Duration replicaTimeout(String model) {
-        return router.replicaTimeout(model).orElse(proxy.settings().timeout());
+    private Problem tooLarge(String what) {
+        return Problem.of(413, "Request body too large", what + "; the largest passed on to a replica is "
+                + proxy.settings().maxBody() + " bytes (modelgate.inference.max-body-bytes)");
     }
 
     /** 200 while the model has a replica taking traffic, 503 otherwise; never wakes a model scaled to zero. */
@@ -288,10 +288,14 @@ public class InferenceRoutes {
         if (problem.status() == 401) {
             out.putHeader("WWW-Authenticate", "Bearer realm=\"modelgate\"");
         }
-        if (!request.isEnded()) {
+        if (request.isEnded() || request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            out.end(problem.toJson()); // HTTP/2: the stream ends; the connection's other streams go on
+        } else {
+            // the body stays unread: the connection is closed after the answer, or a client still sending it would
+            // wait on full buffers (Connection: close alone does not end a kept-alive connection)
             out.putHeader(HttpHeaders.CONNECTION, "close");
+            out.end(problem.toJson()).onComplete(written -> request.connection().close());
         }
-        out.end(problem.toJson());
     }
 
     private static long contentLength(HttpServerRequest request) {

@@ -178,8 +178,14 @@ final class ReplicaProxy {
                 HttpServerResponse out = request.response();
                 out.exceptionHandler(e -> call.reset(0, e));
                 // past the limit nothing more may reach the replica, nor an end that would make it look complete:
-                // the call is reset
-                streamed = new LimitedBody(request, settings.maxBody(), call::reset);
+                // the call is reset (and the caller answered 413). If the replica had answered already, the
+                // caller's connection is closed: its unread rest cannot be skipped
+                streamed = new LimitedBody(request, settings.maxBody(), () -> {
+                    call.reset();
+                    if (out.ended()) {
+                        request.connection().close();
+                    }
+                });
                 answer = call.send(streamed);
             }
             LimitedBody limited = streamed;

@@ -64,8 +64,8 @@ class DeploymentJsonTest {
             bad window                | {"name":"iris","image":"i:1","autoscaling":{"stableWindow":"1s"}} | autoscaling.stableWindow | between 6s and 600s
             non-string env            | {"name":"iris","image":"i:1","env":{"N":1}}                       | env.N                | must be a string
             duplicate key             | {"name":"iris","name":"x","image":"i:1"}                          | body                 | Duplicate field 'name'
-            zero timeout              | {"name":"iris","image":"i:1","timeout":"0s"}                      | timeout              | between 1ms and 3600s
-            timeout over an hour      | {"name":"iris","image":"i:1","timeout":"2h"}                      | timeout              | between 1ms and 3600s
+            zero timeout              | {"name":"iris","image":"i:1","timeout":"0s"}                      | timeout              | between 100ms and 3600s
+            timeout over an hour      | {"name":"iris","image":"i:1","timeout":"2h"}                      | timeout              | between 100ms and 3600s
             timeout not a duration    | {"name":"iris","image":"i:1","timeout":"soon"}                    | timeout              | such as "60s"
             """)
     void names_the_field_at_fault(String what, String json, String field, String message) {

@@ -298,6 +298,18 @@ abstract class DataPlaneTests {
                 .doesNotContainKeys("header x-drop", "header keep-alive", "header te");
     }
 
+    @Test
+    void a_refusal_that_leaves_the_body_unread_closes_the_connection() throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
+            // a long body announced, one byte of it sent: the gateway answers without reading the rest
+            s.getOutputStream().write(("POST /v2/models/nope/infer HTTP/1.1\r\nHost: gw\r\nContent-Type: "
+                    + "application/json\r\nContent-Length: 1000000\r\n\r\n{").getBytes(StandardCharsets.UTF_8));
+            s.setSoTimeout(10_000);
+            assertThat(readAnswer(s.getInputStream())).startsWith("HTTP/1.1 404").containsIgnoringCase("connection: close");
+            assertThat(s.getInputStream().read()).as("the gateway closed the connection after its answer").isEqualTo(-1);
+        }
+    }
+
     /** Reads one HTTP/1.1 answer with a Content-Length: the head and that many bytes. */
     private static String readAnswer(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();

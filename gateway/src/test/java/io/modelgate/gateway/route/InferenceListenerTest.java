@@ -21,7 +21,9 @@ class InferenceListenerTest {
     }
 
     private InferenceListener listener(Optional<Integer> port) {
-        return new InferenceListener(vertx, null, port, Optional.of("127.0.0.1"), "0.0.0.0");
+        return new InferenceListener(vertx, null, port, Optional.of("127.0.0.1"), "0.0.0.0", 8080,
+                java.time.Duration.ofMinutes(30), new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(20_480)),
+                4096);
     }
 
     @Test
@@ -35,6 +37,12 @@ class InferenceListenerTest {
     void refuses_a_port_out_of_range() {
         assertThatThrownBy(() -> listener(Optional.of(70_000))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("modelgate.inference.port must be 0-65535").hasMessageContaining("70000");
+    }
+
+    @Test
+    void refuses_the_main_port() {
+        assertThatThrownBy(() -> listener(Optional.of(8080))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("modelgate.inference.port 8080 is the main port (quarkus.http.port)");
     }
 
     @Test

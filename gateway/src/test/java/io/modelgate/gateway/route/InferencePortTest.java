@@ -1,10 +1,12 @@
 package io.modelgate.gateway.route;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
 /**
@@ -20,6 +22,19 @@ class InferencePortTest extends DataPlaneTests {
     @Override
     int dataPort() {
         return listener.port().orElseThrow(() -> new AssertionError("the test profile sets modelgate.inference.port"));
+    }
+
+    @Test
+    void is_a_port_of_its_own() {
+        assertThat(dataPort()).isNotEqualTo(RestAssured.port);
+    }
+
+    @Test
+    void a_path_it_does_not_serve_is_named_in_the_404() {
+        for (String path : new String[] {"/v2/models/echo/infer/", "/models/echo/proxyfoo", "/v2/models/"}) {
+            given().port(dataPort()).when().post(path).then().statusCode(404).contentType("application/problem+json")
+                    .body("detail", containsString("no data-plane path '" + path + "'"));
+        }
     }
 
     @Test
