@@ -161,12 +161,7 @@ final class DeploymentJson {
         n.put("maxReplicas", s.maxReplicas());
         n.put("containerConcurrency", s.containerConcurrency());
         s.timeout().ifPresent(t -> n.put("timeout", format(t)));
-        ObjectNode r = n.putObject("resources");
-        s.resources().cpus().ifPresent(c -> r.put("cpus", c));
-        s.resources().memoryBytes().ifPresent(m -> r.put("memory", m));
-        r.put("gpus", s.resources().gpus());
-        ObjectNode env = n.putObject("env");
-        s.env().forEach(env::put);
+        writeTemplate(n, s.resources(), s.env());
         ObjectNode a = n.putObject("autoscaling");
         s.autoscaling().target().ifPresent(t -> a.put("target", t));
         a.put("stableWindow", format(s.autoscaling().stableWindow()));
@@ -185,13 +180,18 @@ final class DeploymentJson {
         n.put("image", rev.image());
         n.put("digest", rev.digest());
         n.put("weight", rev.weight());
-        ObjectNode r = n.putObject("resources");
-        rev.resources().cpus().ifPresent(c -> r.put("cpus", c));
-        rev.resources().memoryBytes().ifPresent(m -> r.put("memory", m));
-        r.put("gpus", rev.resources().gpus());
-        ObjectNode env = n.putObject("env");
-        rev.env().forEach(env::put);
+        writeTemplate(n, rev.resources(), rev.env());
         return n;
+    }
+
+    /** What a replica is started with besides its image: the resources and env members, in the request's form. */
+    private static void writeTemplate(ObjectNode n, DeploymentSpec.Resources resources, Map<String, String> env) {
+        ObjectNode r = n.putObject("resources");
+        resources.cpus().ifPresent(c -> r.put("cpus", c));
+        resources.memoryBytes().ifPresent(m -> r.put("memory", m));
+        r.put("gpus", resources.gpus());
+        ObjectNode e = n.putObject("env");
+        env.forEach(e::put);
     }
 
     private static JsonNode tree(byte[] body) {

@@ -95,27 +95,9 @@ public class InferenceRoutes {
                 return false;
             }
             switch (rest) {
-                case "/infer" -> {
-                    if (request.method() == HttpMethod.POST) {
-                        forward(request, model, InferenceRoutes::inferPath);
-                    } else {
-                        notAllowed(request, "POST");
-                    }
-                }
-                case "/ready" -> {
-                    if (request.method() == HttpMethod.GET) {
-                        modelReady(request, model);
-                    } else {
-                        notAllowed(request, "GET");
-                    }
-                }
-                case "" -> {
-                    if (request.method() == HttpMethod.GET) {
-                        forward(request, model, InferenceRoutes::metadataPath);
-                    } else {
-                        notAllowed(request, "GET");
-                    }
-                }
+                case "/infer" -> only(HttpMethod.POST, request, () -> forward(request, model, InferenceRoutes::inferPath));
+                case "/ready" -> only(HttpMethod.GET, request, () -> modelReady(request, model));
+                case "" -> only(HttpMethod.GET, request, () -> forward(request, model, InferenceRoutes::metadataPath));
                 default -> {
                     return false;
                 }
@@ -135,12 +117,22 @@ public class InferenceRoutes {
             int nameEnd = path.indexOf('/', MODELS.length());
             if (nameEnd > MODELS.length() && path.startsWith(PROXY, nameEnd)
                     && (path.length() == nameEnd + PROXY.length() || path.charAt(nameEnd + PROXY.length()) == '/')) {
-                String rest = proxiedPath(path);
+                // /models/{name}/proxy/a/b is /a/b on the replica, /models/{name}/proxy is /
+                String rest = path.length() == nameEnd + PROXY.length() ? "/" : path.substring(nameEnd + PROXY.length());
                 forward(request, path.substring(MODELS.length(), nameEnd), endpoint -> rest);
                 return true;
             }
         }
         return false;
+    }
+
+    /** Serves the request when it has the one method the path takes, else 405 naming that method. */
+    private static void only(HttpMethod method, HttpServerRequest request, Runnable serve) {
+        if (request.method() == method) {
+            serve.run();
+        } else {
+            notAllowed(request, method.name());
+        }
     }
 
     /** Routes one call to a replica; the answer is streamed back by the proxy, or a refusal written here. */
@@ -153,7 +145,7 @@ public class InferenceRoutes {
         Context loop = Vertx.currentContext();
         String query = request.query();
         Function<Endpoint, String> path = query == null ? replicaPath : e -> replicaPath.apply(e) + "?" + query;
-        long length = contentLength(request);
+        long length = ReplicaProxy.contentLength(request.getHeader(HttpHeaders.CONTENT_LENGTH));
         if (length > proxy.settings().maxBody()) {
             problem(request, tooLarge("the request body is " + length + " bytes"));
             return;
@@ -177,16 +169,14 @@ public class InferenceRoutes {
                        Function<Endpoint, String> path, long start) {
         Optional<Duration> own = router.replicaTimeout(model);
         Duration timeout = own.orElse(proxy.settings().timeout());
-        String timeoutName = own.isPresent() ? "the deployment's timeout" : "modelgate.inference.timeout";
         router.route(model, endpoint -> proxy.forward(loop, request, body, endpoint, path.apply(endpoint), timeout,
                         tokenRequired), Infrastructure.getDefaultWorkerPool())
-                .whenComplete((result, error) -> finish(model, request, result, error, start,
-                        "nothing for " + timeout.toMillis() + " ms (" + timeoutName + ")"));
+                .whenComplete((result, error) -> finish(model, request, result, error, start, timeout, own.isPresent()));
     }
 
-    /** Answers the caller once the routed call is over; {@code silence} says which timeout a 504 ran out of. */
+    /** Answers the caller once the routed call is over; a 504 names the timeout the call had, and whose it was. */
     private void finish(String model, HttpServerRequest request, RouteResult<ReplicaProxy.Exchange> result,
-                        Throwable error, long start, String silence) {
+                        Throwable error, long start, Duration timeout, boolean deploymentsOwn) {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         HttpServerResponse out = request.response();
         if (error != null) {
@@ -221,7 +211,8 @@ public class InferenceRoutes {
                 }
             } else if (f.cause() instanceof TimeoutException) {
                 problem(request, Problem.of(504, "Replica timed out", "model '" + model + "': the replica sent "
-                        + silence));
+                        + "nothing for " + timeout.toMillis() + " ms (" + (deploymentsOwn ? "the deployment's timeout"
+                        : "modelgate.inference.timeout") + ")"));
             } else {
                 problem(request, Problem.of(502, "Replica failed", f.reason()));
             }
@@ -298,18 +289,6 @@ public class InferenceRoutes {
         }
     }
 
-    private static long contentLength(HttpServerRequest request) {
-        String value = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     /** The replica's infer path: its base (…/v2/models/{its name}/) plus "infer". */
     private static String inferPath(Endpoint endpoint) {
         return endpoint.base().getRawPath() + INFER;
@@ -321,10 +300,4 @@ public class InferenceRoutes {
         return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
 
-    /** {@code /models/{name}/proxy/a/b} is {@code /a/b} on the replica; {@code /models/{name}/proxy} is {@code /}. */
-    static String proxiedPath(String requestPath) {
-        int nameEnd = requestPath.indexOf('/', "/models/".length());
-        String rest = requestPath.substring(nameEnd + "/proxy".length());
-        return rest.isEmpty() ? "/" : rest;
-    }
 }

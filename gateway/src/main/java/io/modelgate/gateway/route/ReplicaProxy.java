@@ -228,7 +228,7 @@ final class ReplicaProxy {
         if (endpoint.revision() > 0) {
             out.putHeader(Router.REVISION_HEADER, Integer.toString(endpoint.revision()));
         }
-        long length = length(in.getHeader(HttpHeaders.CONTENT_LENGTH));
+        long length = contentLength(in.getHeader(HttpHeaders.CONTENT_LENGTH));
         if (length >= 0 && length <= settings.replayableBody()) {
             // a small answer of known length (an inference result): one write, head and body together
             in.body().onComplete(read -> {
@@ -337,7 +337,8 @@ final class ReplicaProxy {
         }
     }
 
-    private static long length(String contentLength) {
+    /** A Content-Length header's value, or -1 when it is missing or not a number. */
+    static long contentLength(String contentLength) {
         if (contentLength == null) {
             return -1;
         }
