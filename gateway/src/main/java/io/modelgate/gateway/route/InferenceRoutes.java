@@ -67,12 +67,19 @@ public class InferenceRoutes {
     }
 
     /**
-     * The main port's router: the data plane beside the management API. Two prefix routes hand their requests to
-     * {@link #handle}; what it does not take (the management API under /models) goes on to the next route.
+     * Where the data plane sits among the main port's routes: ahead of Quarkus' own request handling (its upload
+     * limit is at -2, compression at 0, the REST endpoints at 10000), which the data plane does not use: it has its
+     * own body limit and token check, and a call it does not take goes on to them unchanged.
+     */
+    static final int ROUTE_ORDER = -3;
+
+    /**
+     * The main port's router: the data plane beside the management API. One route without a path hands every request
+     * to {@link #handle}, which reads the path itself; what it does not take (the management API under /models, the
+     * OpenAPI document, metrics) goes on to the next route.
      */
     void routes(@Observes io.vertx.ext.web.Router web) {
-        web.route("/v2/*").handler(this::handleOrPass);
-        web.route("/models/*").handler(this::handleOrPass);
+        web.route().order(ROUTE_ORDER).handler(this::handleOrPass);
     }
 
     private void handleOrPass(RoutingContext ctx) {

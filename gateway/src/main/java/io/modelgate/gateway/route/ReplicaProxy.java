@@ -1,51 +1,63 @@
 package io.modelgate.gateway.route;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.streams.ReadStream;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Collections;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One proxied HTTP exchange with a replica over a Vert.x keep-alive HTTP/1.1 pool, streamed both ways: the answer is
+ * One proxied HTTP exchange with a replica over keep-alive HTTP/1.1 connections, streamed both ways: the answer is
  * written to the caller piece by piece as the replica sends it (chunked and server-sent events pass unbuffered), and a
- * request body larger than {@link Settings#replayableBody()} (or without a length) is piped to the replica as it
- * arrives. Headers pass except the hop-by-hop ones (RFC 9110 section 7.6.1).
+ * request body larger than {@link Settings#replayableBody()} (or without a length) is passed to the replica as it
+ * arrives, with back-pressure both ways. Headers pass except the hop-by-hop ones (RFC 9110 section 7.6.1).
  *
- * <p>Each event loop has its own client, so a call taken on a loop borrows only that loop's connections and its
- * answer needs no hop to another thread; a call that waited for a replica on a worker hops back to its loop first.
+ * <p>The replica side is Netty directly, not an HTTP client library: each event loop has its own connections
+ * ({@link ReplicaConnections}), so a call taken on a loop borrows only that loop's connections, its answer needs no hop
+ * to another thread, and its deadline is checked by the loop's sweep rather than a timer of its own. A call that
+ * waited for a replica on a worker hops back to its loop first.
  */
 final class ReplicaProxy {
-    /** RFC 9110 section 7.6.1: meaningful only for one connection, never forwarded (plus Host, set per replica). */
-    private static final Set<String> HOP_BY_HOP = caseInsensitive("connection", "keep-alive", "proxy-connection",
-            "te", "transfer-encoding", "upgrade", "host", "expect", "trailer");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
 
     /**
      * How the proxy talks to replicas.
@@ -91,29 +103,23 @@ final class ReplicaProxy {
 
     private static final int CONNECT_TIMEOUT_MS = 2_000;
     /** Below the replicas' idle close (the JDK server's 30 s), so a pooled connection is rarely reused as it closes. */
-    private static final int KEEP_ALIVE_SECONDS = 20;
+    private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(20);
 
-    private final Vertx vertx;
     private final Settings settings;
-    private final ThreadLocal<Loop> loops;
+    private final ChannelFactory<? extends Channel> channels;
+    /** Each event loop's own connections (only that loop's thread reaches its entry). */
+    private final ThreadLocal<ReplicaConnections> loops;
 
     ReplicaProxy(Vertx vertx, Settings settings) {
-        this.vertx = vertx;
         this.settings = settings;
-        this.loops = ThreadLocal.withInitial(Loop::new);
+        this.channels = ((VertxInternal) vertx).transport().channelFactory(false);
+        this.loops = ThreadLocal.withInitial(() -> new ReplicaConnections(
+                ((ContextInternal) Vertx.currentContext()).nettyEventLoop(), channels,
+                settings.connectionsPerReplica(), CONNECT_TIMEOUT_MS, KEEP_ALIVE_NANOS));
     }
 
     Settings settings() {
         return settings;
-    }
-
-    /** One event loop's client and the connections of it that have answered before (only that loop touches them). */
-    private final class Loop {
-        final HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1)
-                        .setKeepAlive(true).setKeepAliveTimeout(KEEP_ALIVE_SECONDS).setPipelining(false)
-                        .setConnectTimeout(CONNECT_TIMEOUT_MS).setTcpNoDelay(true).setDecompressionSupported(false),
-                new PoolOptions().setHttp1MaxSize(settings.connectionsPerReplica()));
-        final Set<HttpConnection> used = Collections.newSetFromMap(new WeakHashMap<>());
     }
 
     /**
@@ -124,216 +130,414 @@ final class ReplicaProxy {
      */
     CompletionStage<Exchange> forward(Context loop, HttpServerRequest request, Buffer body, Endpoint endpoint,
                                       String path, Duration timeout, boolean stripAuthorization) {
-        CompletableFuture<Exchange> done = new CompletableFuture<>();
+        Call call = new Call(request, body, endpoint, path, timeout, stripAuthorization);
         if (Vertx.currentContext() == loop) {
-            send(request, body, endpoint, path, timeout, stripAuthorization, false, done);
+            call.start();
         } else {
-            loop.runOnContext(v -> send(request, body, endpoint, path, timeout, stripAuthorization, false, done));
+            loop.runOnContext(v -> call.start());
         }
-        return done;
+        return call.done;
     }
 
-    private void send(HttpServerRequest request, Buffer body, Endpoint endpoint, String path, Duration timeout,
-                      boolean stripAuthorization, boolean again, CompletableFuture<Exchange> done) {
-        Loop loop = loops.get();
-        URI base = endpoint.base();
-        RequestOptions options = new RequestOptions().setMethod(request.method()).setHost(base.getHost())
-                .setPort(base.getPort() == -1 ? 80 : base.getPort()).setURI(path)
-                .setIdleTimeout(timeout.toMillis()).setConnectTimeout(settings.connectionWait().toMillis());
-        MultiMap headers = options.getHeaders() == null ? HttpHeaders.headers() : options.getHeaders();
-        copyHeaders(request.headers(), headers, stripAuthorization);
-        // from the connection and the raw Host header: the router's scheme() and authority() parse Forwarded
-        // headers on every call, which this proxy neither trusts nor needs
-        headers.set("X-Forwarded-Proto", request.isSSL() ? "https" : "http");
-        String host = request.getHeader(HttpHeaders.HOST);
-        if (host != null) {
-            headers.set("X-Forwarded-Host", host);
-        }
-        String peer = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
-        if (peer != null) {
-            String before = request.getHeader("X-Forwarded-For");
-            headers.set("X-Forwarded-For", before == null ? peer : before + ", " + peer);
-        }
-        options.setHeaders(headers);
-        loop.client.request(options).onComplete(got -> {
-            if (got.failed()) {
-                Throwable e = got.cause();
-                if (e instanceof TimeoutException) {
-                    // every pooled connection to this replica stayed busy: the replica is at capacity, not broken
-                    done.complete(Exchange.NO_CONNECTION);
-                } else {
-                    done.completeExceptionally(new ReplicaCall.NotReachedException("cannot connect to replica "
-                            + endpoint.id() + " at " + base.getHost() + ":" + options.getPort() + ": " + e.getMessage(), e));
-                }
-                return;
-            }
-            HttpClientRequest call = got.result();
-            HttpConnection connection = call.connection();
-            boolean reused = loop.used.contains(connection);
-            Future<HttpClientResponse> answer;
-            LimitedBody streamed = null;
-            if (body != null) {
-                answer = call.send(body);
-            } else {
-                HttpServerResponse out = request.response();
-                out.exceptionHandler(e -> call.reset(0, e));
-                // past the limit nothing more may reach the replica, nor an end that would make it look complete:
-                // the call is reset (and the caller answered 413). If the replica had answered already, the
-                // caller's connection is closed: its unread rest cannot be skipped
-                streamed = new LimitedBody(request, settings.maxBody(), () -> {
-                    call.reset();
-                    if (out.ended()) {
-                        request.connection().close();
-                    }
-                });
-                answer = call.send(streamed);
-            }
-            LimitedBody limited = streamed;
-            answer.onComplete(response -> {
-                if (response.failed()) {
-                    Throwable e = response.cause();
-                    if (limited != null && limited.over) {
-                        done.complete(Exchange.BODY_TOO_LARGE);
-                        return;
-                    }
-                    if (!again && reused && body != null && !(e instanceof TimeoutException)) {
-                        // a kept-alive connection the replica closed as we reused it: the replica never took the
-                        // request (no answer, nothing processed), so it is sent once more on another connection
-                        send(request, body, endpoint, path, timeout, stripAuthorization, true, done);
-                        return;
-                    }
-                    done.completeExceptionally(e instanceof TimeoutException t ? t
-                            : new IOException("replica " + endpoint.id() + " closed the connection before answering: "
-                            + e.getMessage(), e));
-                    return;
-                }
-                relay(loop, call, connection, response.result(), request.response(), endpoint, done);
-            });
-        });
-    }
-
-    private void relay(Loop loop, HttpClientRequest call, HttpConnection connection, HttpClientResponse in,
-                       HttpServerResponse out, Endpoint endpoint, CompletableFuture<Exchange> done) {
-        if (out.closed()) {
-            call.reset();
-            done.completeExceptionally(new IOException("the caller went away before replica " + endpoint.id() + " answered"));
-            return;
-        }
-        out.setStatusCode(in.statusCode());
-        String reason = in.statusMessage();
-        if (reason != null && !reason.equals(HttpResponseStatus.valueOf(in.statusCode()).reasonPhrase())) {
-            out.setStatusMessage(reason); // a custom reason phrase; the standard one is the server's own default
-        }
-        copyHeaders(in.headers(), out.headers(), false);
-        if (endpoint.revision() > 0) {
-            out.putHeader(Router.REVISION_HEADER, Integer.toString(endpoint.revision()));
-        }
-        long length = contentLength(in.getHeader(HttpHeaders.CONTENT_LENGTH));
-        if (length >= 0 && length <= settings.replayableBody()) {
-            // a small answer of known length (an inference result): one write, head and body together
-            in.body().onComplete(read -> {
-                if (read.succeeded()) {
-                    loop.used.add(connection);
-                    out.end(read.result());
-                    done.complete(Exchange.ANSWERED);
-                } else {
-                    out.reset();
-                    done.completeExceptionally(new BrokeOffException("replica " + endpoint.id()
-                            + " broke off its answer: " + read.cause().getMessage(), read.cause()));
-                }
-            });
-            return;
-        }
-        if (length < 0) {
-            out.setChunked(true); // streamed (SSE, chunked): each piece goes out as it comes
-        }
-        out.closeHandler(v -> call.reset());
-        in.pipe().endOnFailure(false).to(out).onComplete(piped -> {
-            if (piped.succeeded()) {
-                loop.used.add(connection);
-                done.complete(Exchange.ANSWERED);
-            } else {
-                call.reset();
-                if (!out.ended()) {
-                    out.reset(); // a cut answer must not look complete to the caller
-                }
-                done.completeExceptionally(new BrokeOffException("replica " + endpoint.id()
-                        + " broke off its answer: " + piped.cause().getMessage(), piped.cause()));
-            }
-        });
-    }
+    /** Where a call is: in line for a connection, sent and waiting for the answer's head, answering, or over. */
+    private enum State { WAITING, SENT, ANSWERING, OVER }
 
     /**
-     * The caller's body as it arrives, until more than {@code max} bytes came: then it stops reading and calls
-     * {@code exceeded} instead of passing the piece on.
+     * One exchange, on the caller's event loop from start to end. The replica's silence is bounded by the timeout
+     * from the moment the request goes out; each piece of the answer, and each piece of a streamed request body,
+     * moves the deadline on.
      */
-    private static final class LimitedBody implements ReadStream<Buffer> {
-        private final HttpServerRequest in;
-        private final long max;
-        private final Runnable exceeded;
-        private long seen;
-        private boolean over;
+    private final class Call extends ReplicaConnections.User {
+        final HttpServerRequest request;
+        final HttpServerResponse out;
+        final Buffer body;
+        final Endpoint endpoint;
+        final String path;
+        final long timeoutNanos;
+        final Duration timeout;
+        final boolean stripAuthorization;
+        final CompletableFuture<Exchange> done = new CompletableFuture<>();
+        ReplicaConnections connections;
+        ReplicaConnections.Connection connection;
+        State state = State.WAITING;
+        boolean reused;
+        boolean again;
+        /** A streamed body: bytes seen, whether it passed the limit, whether all of it went out. */
+        long seen;
+        boolean over;
+        boolean requestSent;
+        /** The answer: a 1xx being skipped, whether the connection stays open after, the small answer gathered. */
+        boolean informational;
+        boolean keepAlive;
+        Buffer gathered;
+        HttpResponse answerHead;
+        /** The answer's Connection header: whether the connection stays, and which headers are for it alone. */
+        String answerConnection;
+        /** What goes to the replica as request headers, once made. */
+        HttpHeaders headers;
 
-        LimitedBody(HttpServerRequest in, long max, Runnable exceeded) {
-            this.in = in;
-            this.max = max;
-            this.exceeded = exceeded;
+        Call(HttpServerRequest request, Buffer body, Endpoint endpoint, String path, Duration timeout,
+             boolean stripAuthorization) {
+            this.request = request;
+            this.out = request.response();
+            this.body = body;
+            this.endpoint = endpoint;
+            this.path = path;
+            this.timeout = timeout;
+            this.timeoutNanos = timeout.toNanos();
+            this.stripAuthorization = stripAuthorization;
+        }
+
+        void start() {
+            connections = loops.get();
+            connections.acquire(endpoint, this, settings.connectionWait().toNanos());
         }
 
         @Override
-        public ReadStream<Buffer> handler(Handler<Buffer> handler) {
-            in.handler(handler == null ? null : piece -> {
-                if (over) {
+        boolean finished() {
+            return state == State.OVER;
+        }
+
+        @Override
+        void notConnected(Throwable cause) {
+            if (state != State.WAITING) {
+                return;
+            }
+            state = State.OVER;
+            done.completeExceptionally(new ReplicaCall.NotReachedException("cannot connect to replica "
+                    + endpoint.id() + " at " + endpoint.base().getHost() + ":" + endpoint.base().getPort() + ": "
+                    + cause.getMessage(), cause));
+        }
+
+        @Override
+        void connected(ReplicaConnections.Connection connection, boolean reused) {
+            if (state != State.WAITING) { // gave up waiting just as this came: the next caller has it
+                connection.release(true);
+                return;
+            }
+            this.connection = connection;
+            this.reused = reused;
+            state = State.SENT;
+            Channel channel = connection.channel;
+            HttpHeaders headers = requestHeaders();
+            DefaultHttpRequest head;
+            if (body != null) {
+                // the whole body at hand (held, so it can be sent again): one write
+                if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) { // else the caller's, which the body matched
+                    headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+                }
+                head = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method(), path, body.getByteBuf(), headers,
+                        EmptyHttpHeaders.INSTANCE);
+                requestSent = true;
+            } else {
+                if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                    headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                }
+                head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method(), path, headers);
+            }
+            connections.watch(this, System.nanoTime() + timeoutNanos);
+            channel.writeAndFlush(head, channel.voidPromise());
+            if (body == null) {
+                streamBody(channel);
+            }
+        }
+
+        /** The caller's body, piece by piece as it arrives, until its end or until it passes the limit. */
+        private void streamBody(Channel channel) {
+            request.exceptionHandler(e -> {
+                if (state != State.OVER) {
+                    channel.close(); // the caller went away mid-body: the replica must not take it as complete
+                }
+            });
+            request.handler(piece -> {
+                if (over || state == State.OVER) {
                     return;
                 }
                 seen += piece.length();
-                if (seen > max) {
+                if (seen > settings.maxBody()) {
+                    // past the limit nothing more may reach the replica, nor an end that would make it look
+                    // complete: its connection is closed (and the caller answered 413). If the replica had answered
+                    // already, the caller's connection is closed: its unread rest cannot be skipped
                     over = true;
-                    in.pause();
-                    exceeded.run();
+                    request.pause();
+                    if (out.ended()) {
+                        request.connection().close();
+                    } else {
+                        channel.close();
+                    }
+                    return;
+                }
+                deadline = System.nanoTime() + timeoutNanos;
+                channel.writeAndFlush(new DefaultHttpContent(piece.getByteBuf()), channel.voidPromise());
+                if (!channel.isWritable()) {
+                    request.pause();
+                }
+            });
+            request.endHandler(v -> {
+                if (!over && state != State.OVER) {
+                    requestSent = true;
+                    channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
+                }
+            });
+            request.resume();
+        }
+
+        @Override
+        void writability(boolean writable) {
+            if (writable && !over && !requestSent && state != State.OVER) {
+                request.resume();
+            }
+        }
+
+        @Override
+        void read(HttpObject piece) {
+            try {
+                if (state == State.OVER) {
+                    return;
+                }
+                if (piece instanceof HttpResponse head) {
+                    head(head);
+                }
+                if (piece instanceof HttpContent content && state == State.ANSWERING) {
+                    content(content);
+                } else if (piece instanceof LastHttpContent && informational) {
+                    informational = false; // the end of a 1xx: the real answer follows
+                }
+            } finally {
+                ReferenceCountUtil.release(piece);
+            }
+        }
+
+        private void head(HttpResponse in) {
+            int status = in.status().code();
+            if (status < 200 && status != 101) {
+                informational = true;
+                return;
+            }
+            if (out.closed()) {
+                end();
+                connection.channel.close();
+                done.completeExceptionally(new IOException("the caller went away before replica " + endpoint.id()
+                        + " answered"));
+                return;
+            }
+            state = State.ANSWERING;
+            deadline = System.nanoTime() + timeoutNanos;
+            long length = -1;
+            for (Iterator<Map.Entry<String, String>> it = in.headers().iteratorAsString(); it.hasNext(); ) {
+                Map.Entry<String, String> h = it.next();
+                String name = h.getKey();
+                if (name.length() == 14 && name.equalsIgnoreCase("content-length")) {
+                    length = contentLength(h.getValue());
+                } else if (name.length() == 10 && name.equalsIgnoreCase("connection")) {
+                    answerConnection = answerConnection == null ? h.getValue() : answerConnection + "," + h.getValue();
+                }
+            }
+            keepAlive = answerConnection == null ? in.protocolVersion().isKeepAliveDefault()
+                    : !names(answerConnection, "close")
+                    && (in.protocolVersion().isKeepAliveDefault() || names(answerConnection, "keep-alive"));
+            if (length >= 0 && length <= settings.replayableBody()) {
+                // a small answer of known length (an inference result): gathered, then head and body in one write;
+                // until then nothing is written, so an answer that breaks off can still be answered 502
+                gathered = Buffer.buffer((int) length);
+                answerHead = in;
+                return;
+            }
+            writeHead(in);
+            if (length < 0) {
+                out.setChunked(true); // streamed (SSE, chunked): each piece goes out as it comes
+            }
+            out.closeHandler(v -> {
+                if (state != State.OVER) {
+                    end();
+                    connection.channel.close();
+                    done.completeExceptionally(new IOException("the caller went away while replica "
+                            + endpoint.id() + " was answering"));
+                }
+            });
+        }
+
+        private void writeHead(HttpResponse in) {
+            int status = in.status().code();
+            out.setStatusCode(status);
+            String reason = in.status().reasonPhrase();
+            if (!reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
+                out.setStatusMessage(reason); // a custom reason phrase; the standard one is the server's own default
+            }
+            for (Iterator<Map.Entry<String, String>> it = in.headers().iteratorAsString(); it.hasNext(); ) {
+                Map.Entry<String, String> h = it.next();
+                if (!dropped(h.getKey(), answerConnection)) {
+                    out.headers().add(h.getKey(), h.getValue());
+                }
+            }
+            if (endpoint.revision() > 0) {
+                out.putHeader(Router.REVISION_HEADER, Integer.toString(endpoint.revision()));
+            }
+        }
+
+        private void content(HttpContent piece) {
+            ByteBuf bytes = piece.content();
+            deadline = System.nanoTime() + timeoutNanos; // each piece of the answer moves the deadline on
+            if (gathered != null) {
+                if (bytes.isReadable()) {
+                    gathered.appendBytes(ByteBufUtil.getBytes(bytes));
+                }
+            } else {
+                if (bytes.isReadable()) {
+                    out.write(Buffer.buffer(ByteBufUtil.getBytes(bytes)));
+                    if (out.writeQueueFull()) {
+                        // the caller reads slower than the replica sends: stop reading the replica until it drains
+                        Channel channel = connection.channel;
+                        channel.config().setAutoRead(false);
+                        out.drainHandler(v -> channel.config().setAutoRead(true));
+                    }
+                }
+            }
+            if (piece instanceof LastHttpContent) {
+                ReplicaConnections.Connection used = connection;
+                end();
+                if (gathered != null) {
+                    writeHead(answerHead);
+                    out.end(gathered);
                 } else {
-                    handler.handle(piece);
+                    out.end();
                 }
-            });
-            return this;
-        }
-
-        @Override
-        public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-            in.exceptionHandler(handler);
-            return this;
-        }
-
-        @Override
-        public ReadStream<Buffer> endHandler(Handler<Void> handler) {
-            in.endHandler(handler == null ? null : v -> {
-                if (!over) {
-                    handler.handle(v);
+                // a connection whose request body is still on its way cannot carry another call
+                used.release(keepAlive && requestSent);
+                if (!requestSent && !over) {
+                    request.handler(null); // the rest of the caller's body is read and dropped
+                    request.resume();
                 }
-            });
-            return this;
-        }
-
-        @Override
-        public ReadStream<Buffer> pause() {
-            in.pause();
-            return this;
-        }
-
-        @Override
-        public ReadStream<Buffer> resume() {
-            if (!over) {
-                in.resume();
+                done.complete(Exchange.ANSWERED);
             }
-            return this;
         }
 
         @Override
-        public ReadStream<Buffer> fetch(long amount) {
-            if (!over) {
-                in.fetch(amount);
+        void lost(Throwable cause) {
+            if (state == State.OVER) {
+                return;
             }
-            return this;
+            State was = state;
+            end();
+            if (over) {
+                done.complete(Exchange.BODY_TOO_LARGE);
+            } else if (was == State.SENT) {
+                if (!again && reused && body != null) {
+                    // a kept-alive connection the replica closed as we reused it: the replica never took the
+                    // request (no answer, nothing processed), so it is sent once more on another connection
+                    again = true;
+                    state = State.WAITING;
+                    connection = null;
+                    connections.acquire(endpoint, this, settings.connectionWait().toNanos());
+                    return;
+                }
+                done.completeExceptionally(new IOException("replica " + endpoint.id()
+                        + " closed the connection before answering: " + cause.getMessage(), cause));
+            } else {
+                brokeOff(cause.getMessage(), cause);
+            }
+        }
+
+        @Override
+        void expired() {
+            State was = state;
+            if (was == State.OVER) {
+                return;
+            }
+            end();
+            if (was == State.WAITING) {
+                // every pooled connection to this replica stayed busy: the replica is at capacity, not broken
+                connections.leaveLine(endpoint, this);
+                done.complete(Exchange.NO_CONNECTION);
+                return;
+            }
+            connection.channel.close();
+            if (was == State.SENT) {
+                done.completeExceptionally(new TimeoutException("replica " + endpoint.id() + " sent nothing for "
+                        + timeout.toMillis() + " ms"));
+            } else {
+                brokeOff("it sent nothing for " + timeout.toMillis() + " ms", new TimeoutException());
+            }
+        }
+
+        /**
+         * The answer began and broke off. Once part of it went out the caller's connection is reset: a cut answer must
+         * not look complete. While it was still being gathered nothing went out, and the caller is answered 502.
+         */
+        private void brokeOff(String why, Throwable cause) {
+            if (out.headWritten() && !out.ended()) {
+                out.reset();
+            }
+            done.completeExceptionally(new BrokeOffException("replica " + endpoint.id() + " broke off its answer: "
+                    + why, cause));
+        }
+
+        /** The call is over: later events on its connection, body or caller are no longer its own. */
+        private void end() {
+            state = State.OVER;
+            if (connection != null && connection.user == this) {
+                connection.user = null;
+            }
+        }
+
+        private io.netty.handler.codec.http.HttpMethod method() {
+            return io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name());
+        }
+
+        /**
+         * The headers for the replica: the caller's end-to-end ones, the replica's Host, and X-Forwarded-For/-Proto/-Host.
+         * An HTTP/1.x request's own decoded headers are edited in place and sent (no copy per call): the caller's
+         * request is read no more once it is passed on. Made once per call, so a request sent again is the same.
+         */
+        private HttpHeaders requestHeaders() {
+            if (headers != null) {
+                return headers;
+            }
+            MultiMap from = request.headers();
+            // from the connection and the raw Host header: a router's request wrapper parses Forwarded headers for
+            // its scheme(), authority() and remoteAddress(), which this proxy neither trusts nor needs
+            String forwardedHost = from.get(HttpHeaderNames.HOST);
+            HttpConnection caller = request.connection();
+            String peer = caller.remoteAddress() == null ? null : caller.remoteAddress().hostAddress();
+            String before = from.get(X_FORWARDED_FOR);
+            String forwardedFor = peer == null ? null : before == null ? peer : before + ", " + peer;
+            String connectionHeader = from.get(HttpHeaderNames.CONNECTION);
+            if (from instanceof HttpHeaders decoded) {
+                // one pass to find what must go (usually nothing: Host is replaced below, not removed)
+                List<String> drop = null;
+                for (Map.Entry<String, String> h : from) {
+                    String name = h.getKey();
+                    if ((hopByHop(name) && !name.equalsIgnoreCase("host")) || (connectionHeader != null
+                            && names(connectionHeader, name)) || (stripAuthorization && name.equalsIgnoreCase("authorization"))) {
+                        if (drop == null) {
+                            drop = new ArrayList<>(4);
+                        }
+                        drop.add(name);
+                    }
+                }
+                if (drop != null) {
+                    drop.forEach(decoded::remove);
+                }
+                headers = decoded;
+            } else {
+                headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+                for (Map.Entry<String, String> h : from) {
+                    String name = h.getKey();
+                    if (!dropped(name, connectionHeader)
+                            && !(stripAuthorization && name.equalsIgnoreCase("authorization"))) {
+                        headers.add(name, h.getValue());
+                    }
+                }
+            }
+            headers.set(HttpHeaderNames.HOST, endpoint.base().getRawAuthority());
+            headers.set(X_FORWARDED_PROTO, caller.isSsl() ? HTTPS : HTTP);
+            if (forwardedHost != null) {
+                headers.set(X_FORWARDED_HOST, forwardedHost);
+            }
+            if (forwardedFor != null) {
+                headers.set(X_FORWARDED_FOR, forwardedFor);
+            }
+            return headers;
         }
     }
 
@@ -349,23 +553,26 @@ final class ReplicaProxy {
         }
     }
 
-    /** Copies end-to-end headers: drops hop-by-hop ones and those the Connection header names. */
-    private static void copyHeaders(MultiMap from, MultiMap to, boolean stripAuthorization) {
-        String connection = from.get(HttpHeaders.CONNECTION);
-        for (Map.Entry<String, String> h : from) {
-            String name = h.getKey();
-            if (HOP_BY_HOP.contains(name) || (stripAuthorization && name.equalsIgnoreCase("authorization"))
-                    || (connection != null && names(connection, name))) {
-                continue;
-            }
-            to.add(h.getKey(), h.getValue());
-        }
+    /** A hop-by-hop header (RFC 9110 section 7.6.1), or one the message's Connection header names. */
+    private static boolean dropped(String name, String connectionHeader) {
+        return hopByHop(name) || (connectionHeader != null && names(connectionHeader, name));
     }
 
-    private static Set<String> caseInsensitive(String... names) {
-        Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        set.addAll(Arrays.asList(names));
-        return Collections.unmodifiableSet(set);
+    /**
+     * Meaningful only for one connection, never forwarded (RFC 9110 section 7.6.1), plus Host (set per replica) and
+     * Expect (the gateway answers 100-continue itself); by length first, as this is asked of every header of every call.
+     */
+    private static boolean hopByHop(String name) {
+        return switch (name.length()) {
+            case 2 -> name.equalsIgnoreCase("te");
+            case 4 -> name.equalsIgnoreCase("host");
+            case 6 -> name.equalsIgnoreCase("expect");
+            case 7 -> name.equalsIgnoreCase("upgrade") || name.equalsIgnoreCase("trailer");
+            case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
+            case 16 -> name.equalsIgnoreCase("proxy-connection");
+            case 17 -> name.equalsIgnoreCase("transfer-encoding");
+            default -> false;
+        };
     }
 
     private static boolean names(String connectionHeader, String name) {

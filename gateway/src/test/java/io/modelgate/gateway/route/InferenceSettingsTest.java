@@ -186,9 +186,8 @@ class InferenceSettingsTest {
     void a_request_meeting_a_connection_closed_on_reuse_is_sent_again_once_and_a_fresh_one_closed_is_not()
             throws Exception {
         // stands in for the race of a replica closing an idle kept-alive connection just as the gateway reuses it
-        try (RawReplica raw = new RawReplica()) {
-            router.register("raw", RoutingPolicy.of(0));
-            router.setEndpoints("raw", List.of(Endpoint.of("r2", URI.create("http://127.0.0.1:" + raw.port() + "/raw/"))));
+        try (RawReplica raw = new RawReplica(RawReplica::answerFirstOnly)) {
+            route("raw", "r2", raw);
             for (int i = 0; i < 2; i++) {
                 given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{\"i\":" + i + "}")
                         .when().post("/v2/models/raw/infer").then().statusCode(200);
@@ -196,10 +195,11 @@ class InferenceSettingsTest {
             // 1st on connection A; 2nd on A again (closed unanswered), then once more on a new connection B
             assertThat(raw.requests.get()).isEqualTo(3);
         }
-        try (RawReplica raw = new RawReplica()) {
-            raw.closeFresh = true;
-            router.register("raw", RoutingPolicy.of(0));
-            router.setEndpoints("raw", List.of(Endpoint.of("r3", URI.create("http://127.0.0.1:" + raw.port() + "/raw/"))));
+        try (RawReplica raw = new RawReplica((replica, in, out) -> {
+            replica.readRequest(in);
+            // closed without an answer
+        })) {
+            route("raw", "r3", raw);
             given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{}")
                     .when().post("/v2/models/raw/infer").then().statusCode(502).contentType("application/problem+json")
                     .body("detail", containsString("closed the connection before answering"));
@@ -208,19 +208,157 @@ class InferenceSettingsTest {
         }
     }
 
-    /** A minimal HTTP/1.1 server that answers the first request on each connection and closes it at the second. */
+    @Test
+    void consecutive_calls_share_one_kept_alive_connection() throws Exception {
+        try (RawReplica raw = new RawReplica((replica, in, out) -> {
+            while (replica.readRequest(in) >= 0) {
+                out.write(RawReplica.OK);
+                out.flush();
+            }
+        })) {
+            route("raw", "r4", raw);
+            for (int i = 0; i < 5; i++) {
+                given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{}")
+                        .when().post("/v2/models/raw/infer").then().statusCode(200);
+            }
+            assertThat(raw.requests.get()).isEqualTo(5);
+            assertThat(raw.connections.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void an_answer_broken_off_before_any_of_it_was_passed_on_gets_502() throws Exception {
+        try (RawReplica raw = new RawReplica((replica, in, out) -> {
+            replica.readRequest(in);
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        })) {
+            route("raw", "r5", raw);
+            given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{}")
+                    .when().post("/v2/models/raw/infer").then().statusCode(502).contentType("application/problem+json")
+                    .body("detail", containsString("replica r5 broke off its answer"));
+        }
+    }
+
+    @Test
+    void an_answer_broken_off_while_streaming_never_looks_complete_to_the_caller() throws Exception {
+        try (RawReplica raw = new RawReplica((replica, in, out) -> {
+            replica.readRequest(in);
+            out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        })) {
+            route("raw", "r6", raw);
+            String received = rawCall("POST /v2/models/raw/infer HTTP/1.1\r\nHost: gw\r\nAuthorization: " + TOKEN
+                    + "\r\nContent-Length: 2\r\n\r\n{}", s -> { });
+            assertThat(received).startsWith("HTTP/1.1 200").contains("first")
+                    .as("no last chunk: the caller cannot take the cut answer for complete").doesNotContain("\r\n0\r\n\r\n");
+        }
+    }
+
+    @Test
+    void a_caller_leaving_mid_answer_closes_the_call_to_the_replica() throws Exception {
+        CountDownLatch replicaSawClose = new CountDownLatch(1);
+        try (RawReplica raw = new RawReplica((replica, in, out) -> {
+            replica.readRequest(in);
+            out.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write("d\r\ndata: one\n\n\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            if (in.read() < 0) { // nothing more comes from the gateway: this waits for its end of the connection
+                replicaSawClose.countDown();
+            }
+        })) {
+            route("raw", "r7", raw);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), io.restassured.RestAssured.port)) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET /models/raw/proxy/events HTTP/1.1\r\nHost: gw\r\nAuthorization: "
+                        + TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String seenSoFar = "";
+                while (!seenSoFar.contains("data: one")) {
+                    seenSoFar += (char) s.getInputStream().read();
+                }
+            } // the caller hangs up with the stream still open
+            assertThat(replicaSawClose.await(10, TimeUnit.SECONDS))
+                    .as("the gateway closed its connection to the replica").isTrue();
+        }
+    }
+
+    @Test
+    void a_streamed_upload_slower_than_the_timeout_is_not_cut_off_while_it_keeps_sending() throws Exception {
+        // modelgate.inference.timeout is 3 s; the body takes about 4 s to arrive, a piece every 0.8 s
+        String answer = rawCall("POST /v2/models/m/infer HTTP/1.1\r\nHost: gw\r\nAuthorization: " + TOKEN
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n", s -> {
+            OutputStream upload = s.getOutputStream();
+            for (int i = 0; i < 5; i++) {
+                upload.write("2\r\n{}\r\n".getBytes(StandardCharsets.US_ASCII));
+                upload.flush();
+                TimeUnit.MILLISECONDS.sleep(800);
+            }
+            upload.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            upload.flush();
+        });
+        assertThat(answer).startsWith("HTTP/1.1 200").contains("{\"ok\":true}");
+    }
+
+    private void route(String model, String replicaId, RawReplica raw) {
+        router.register(model, RoutingPolicy.of(0));
+        router.setEndpoints(model, List.of(Endpoint.of(replicaId, URI.create("http://127.0.0.1:" + raw.port() + "/raw/"))));
+    }
+
+    /** Sends {@code head} on a new connection to the gateway, then runs {@code then}; answers all it reads until the end. */
+    private static String rawCall(String head, SocketAction then) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), io.restassured.RestAssured.port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            then.run(s);
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            byte[] buffer = new byte[4096];
+            try {
+                for (int n; (n = s.getInputStream().read(buffer)) > 0; ) {
+                    received.write(buffer, 0, n);
+                    if (received.toString(StandardCharsets.US_ASCII).contains("{\"ok\":true}")) {
+                        break;
+                    }
+                }
+            } catch (java.net.SocketException reset) {
+                // a reset connection ends what the caller gets
+            }
+            return received.toString(StandardCharsets.US_ASCII);
+        }
+    }
+
+    private interface SocketAction {
+        void run(Socket s) throws Exception;
+    }
+
+    /** A minimal HTTP/1.1 server that serves each connection by a script; counts connections and requests. */
     private static final class RawReplica implements AutoCloseable {
+        static final byte[] OK = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                .getBytes(StandardCharsets.US_ASCII);
         final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final AtomicInteger connections = new AtomicInteger();
         final AtomicInteger requests = new AtomicInteger();
         final ExecutorService threads = Executors.newCachedThreadPool();
-        volatile boolean closeFresh;
 
-        RawReplica() throws IOException {
+        interface Script {
+            void serve(RawReplica replica, InputStream in, OutputStream out) throws IOException;
+        }
+
+        RawReplica(Script script) throws IOException {
             threads.execute(() -> {
                 while (!server.isClosed()) {
                     try {
                         Socket s = server.accept();
-                        threads.execute(() -> serve(s));
+                        connections.incrementAndGet();
+                        threads.execute(() -> {
+                            try (s) {
+                                script.serve(this, s.getInputStream(), s.getOutputStream());
+                            } catch (IOException e) {
+                                // the gateway went away
+                            }
+                        });
                     } catch (IOException e) {
                         return;
                     }
@@ -228,34 +366,29 @@ class InferenceSettingsTest {
             });
         }
 
+        /** Answers the first request on each connection and closes the connection at the second, unanswered. */
+        static void answerFirstOnly(RawReplica replica, InputStream in, OutputStream out) throws IOException {
+            if (replica.readRequest(in) >= 0) {
+                out.write(OK);
+                out.flush();
+                replica.readRequest(in);
+            }
+        }
+
         int port() {
             return server.getLocalPort();
         }
 
-        private void serve(Socket s) {
-            try (s) {
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                for (int n = 0; ; n++) {
-                    int length = readHead(in);
-                    if (length < 0) {
-                        return;
-                    }
-                    in.readNBytes(length);
-                    requests.incrementAndGet();
-                    if (n > 0 || closeFresh) {
-                        return; // closed without an answer
-                    }
-                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-                            .getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // the gateway went away
+        /** Reads one request (a head and its Content-Length of body) and counts it; -1 at the end of the stream. */
+        int readRequest(InputStream in) throws IOException {
+            int length = readHead(in);
+            if (length >= 0) {
+                in.readNBytes(length);
+                requests.incrementAndGet();
             }
+            return length;
         }
 
-        /** Reads a request head; answers its Content-Length, or -1 at the end of the stream. */
         private static int readHead(InputStream in) throws IOException {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             int b;
