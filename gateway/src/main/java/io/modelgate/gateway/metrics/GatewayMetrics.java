@@ -33,7 +33,9 @@ import java.util.function.ToIntFunction;
 public class GatewayMetrics implements Router.Observer {
     /** How an inference request ended. */
     public enum Outcome {
-        SERVED, OVERLOADED, NO_REPLICAS, UNREACHABLE, FAILED;
+        SERVED, OVERLOADED, NO_REPLICAS, UNREACHABLE, FAILED,
+        /** Refused by the gateway before routing: no or a wrong token, a body over the limit (not in the latency). */
+        REJECTED;
 
         String tag() {
             return name().toLowerCase();
@@ -58,6 +60,11 @@ public class GatewayMetrics implements Router.Observer {
         RequestMeters meters = meters(model);
         meters.duration.record(took);
         meters.outcome(outcome).increment();
+    }
+
+    /** A call to a deployed model that the gateway refused itself (401, 413): counted, not timed. */
+    public void rejected(String model) {
+        meters(model).outcome(Outcome.REJECTED).increment();
     }
 
     @Override

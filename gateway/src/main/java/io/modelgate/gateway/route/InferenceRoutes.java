@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -39,6 +40,7 @@ public class InferenceRoutes {
     private static final String MODELS_V2 = "/v2/models/";
     private static final String MODELS = "/models/";
     private static final String PROXY = "/proxy";
+    private static final String PROXIED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
     private final Router router;
     private final GatewayMetrics metrics;
@@ -126,7 +128,12 @@ public class InferenceRoutes {
                     && (path.length() == nameEnd + PROXY.length() || path.charAt(nameEnd + PROXY.length()) == '/')) {
                 // /models/{name}/proxy/a/b is /a/b on the replica, /models/{name}/proxy is /
                 String rest = path.length() == nameEnd + PROXY.length() ? "/" : path.substring(nameEnd + PROXY.length());
-                forward(request, path.substring(MODELS.length(), nameEnd), endpoint -> rest);
+                if (request.method() == HttpMethod.CONNECT) {
+                    // a tunnel, not a request: the replica's connection would turn into raw bytes
+                    notAllowed(request, PROXIED_METHODS);
+                } else {
+                    forward(request, path.substring(MODELS.length(), nameEnd), endpoint -> rest);
+                }
                 return true;
             }
         }
@@ -147,36 +154,43 @@ public class InferenceRoutes {
         long start = System.nanoTime();
         request.pause(); // the body stays unread until a replica is chosen (then it is piped there)
         if (!authorized(request)) {
+            rejected(model);
             return;
         }
         Context loop = Vertx.currentContext();
+        ReplicaProxy.Origin origin = ReplicaProxy.Origin.of(request);
         String query = request.query();
         Function<Endpoint, String> path = query == null ? replicaPath : e -> replicaPath.apply(e) + "?" + query;
         long length = ReplicaProxy.contentLength(request.getHeader(HttpHeaders.CONTENT_LENGTH));
         if (length > proxy.settings().maxBody()) {
+            rejected(model);
             problem(request, tooLarge("the request body is " + length + " bytes"));
             return;
         }
+        if (request.version() == HttpVersion.HTTP_1_1
+                && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            request.response().writeContinue(); // the body is wanted: a client waiting for this sends it now
+        }
         if (length == 0 || (length < 0 && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING))) {
-            route(model, loop, request, Buffer.buffer(0), path, start);
+            route(model, loop, request, origin, Buffer.buffer(0), path, start);
         } else if (length > 0 && length <= proxy.settings().replayableBody()) {
             request.body().onComplete(read -> {
                 if (read.succeeded()) {
-                    route(model, loop, request, read.result(), path, start);
+                    route(model, loop, request, origin, read.result(), path, start);
                 }
                 // else the caller went away or sent less than it announced: nobody is left to answer
             });
             request.resume();
         } else {
-            route(model, loop, request, null, path, start);
+            route(model, loop, request, origin, null, path, start);
         }
     }
 
-    private void route(String model, Context loop, HttpServerRequest request, Buffer body,
+    private void route(String model, Context loop, HttpServerRequest request, ReplicaProxy.Origin origin, Buffer body,
                        Function<Endpoint, String> path, long start) {
         Optional<Duration> own = router.replicaTimeout(model);
         Duration timeout = own.orElse(proxy.settings().timeout());
-        router.route(model, endpoint -> proxy.forward(loop, request, body, endpoint, path.apply(endpoint), timeout,
+        router.route(model, endpoint -> proxy.forward(loop, request, origin, body, endpoint, path.apply(endpoint), timeout,
                         tokenRequired), Infrastructure.getDefaultWorkerPool())
                 .whenComplete((result, error) -> finish(model, request, result, error, start, timeout, own.isPresent()));
     }
@@ -193,6 +207,7 @@ public class InferenceRoutes {
             if (served.value() == ReplicaProxy.Exchange.ANSWERED) {
                 metrics.request(model, Outcome.SERVED, took);
             } else if (served.value() == ReplicaProxy.Exchange.BODY_TOO_LARGE) {
+                metrics.rejected(model);
                 problem(request, tooLarge("the request body, sent without a Content-Length, grew past the limit as "
                         + "it streamed"));
             } else {
@@ -225,6 +240,13 @@ public class InferenceRoutes {
             }
         } else {
             problem(request, Problem.of(404, "Not deployed", "no model '" + model + "' is deployed (GET /models lists them)"));
+        }
+    }
+
+    /** Counts a refusal for a deployed model; a name nobody deployed gets no meters (they would grow without bound). */
+    private void rejected(String model) {
+        if (router.stats(model).isPresent()) {
+            metrics.rejected(model);
         }
     }
 
@@ -286,7 +308,7 @@ public class InferenceRoutes {
         if (problem.status() == 401) {
             out.putHeader("WWW-Authenticate", "Bearer realm=\"modelgate\"");
         }
-        if (request.isEnded() || request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+        if (request.isEnded() || request.version() == HttpVersion.HTTP_2) {
             out.end(problem.toJson()); // HTTP/2: the stream ends; the connection's other streams go on
         } else {
             // the body stays unread: the connection is closed after the answer, or a client still sending it would

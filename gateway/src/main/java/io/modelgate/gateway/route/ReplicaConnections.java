@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeUnit;
  * sweep of this loop's calls every {@value #SWEEP_MILLIS} ms while there is anything to watch.
  */
 final class ReplicaConnections {
+    private static final Logger LOG = Logger.getLogger(ReplicaConnections.class);
     /** How often deadlines are checked: a timeout fires up to this much late. */
     static final long SWEEP_MILLIS = 20;
 
@@ -93,6 +95,8 @@ final class ReplicaConnections {
         Channel channel;
         User user;
         boolean answeredBefore;
+        /** Whether anything came from the replica since its current user got it (then it took the request). */
+        boolean heard;
         long idleSince;
         private Throwable failure;
 
@@ -102,6 +106,7 @@ final class ReplicaConnections {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            heard = true;
             if (user != null && msg instanceof HttpObject piece) {
                 if (piece.decoderResult().isFailure()) {
                     ReferenceCountUtil.release(msg);
@@ -157,16 +162,16 @@ final class ReplicaConnections {
     /** One replica's connections: idle ones (most recently used first), how many are open, who waits for one. */
     private final class Replica {
         final Endpoint endpoint;
-        final String host;
-        final int port;
+        /** Resolved once (replicas are addressed by IP; a name is looked up here, not on every connect). */
+        final InetSocketAddress address;
         final ArrayDeque<Connection> idle = new ArrayDeque<>();
         final ArrayDeque<User> waiters = new ArrayDeque<>();
         int open;
 
         Replica(Endpoint endpoint) {
             this.endpoint = endpoint;
-            this.host = endpoint.base().getHost();
-            this.port = endpoint.base().getPort() == -1 ? 80 : endpoint.base().getPort();
+            this.address = new InetSocketAddress(endpoint.base().getHost(),
+                    endpoint.base().getPort() == -1 ? 80 : endpoint.base().getPort());
         }
     }
 
@@ -214,6 +219,7 @@ final class ReplicaConnections {
 
     private void use(Connection connection, User user, boolean reused) {
         connection.user = user;
+        connection.heard = false;
         user.connected(connection, reused && connection.answeredBefore);
     }
 
@@ -226,16 +232,21 @@ final class ReplicaConnections {
                 // requests are built from headers the server side already checked: no second validation
                 channel.pipeline().addLast(new HttpClientCodec(4096, 8192, 8192, false, false), connection);
             }
-        }).connect(new InetSocketAddress(replica.host, replica.port));
+        }).connect(replica.address);
         connection.channel = connecting.channel();
         connecting.addListener(done -> {
             if (done.isSuccess()) {
                 use(connection, user, false);
             } else {
-                // channelInactive never comes for a channel that did not connect
+                // channelInactive never comes for a channel that did not connect. Those in line would meet the same
+                // refusal: they hear of it now (never reached, so the router may try another replica), not when
+                // their wait runs out
                 replica.open--;
+                List<User> waiting = new ArrayList<>(replica.waiters);
+                replica.waiters.clear();
                 forgetIfUnused(replica);
                 user.notConnected(done.cause());
+                waiting.forEach(w -> w.notConnected(done.cause()));
             }
         });
     }
@@ -275,7 +286,12 @@ final class ReplicaConnections {
                 user.watched = false;
             } else if (now - user.deadline >= 0) {
                 user.watched = false;
-                user.expired();
+                try {
+                    user.expired();
+                } catch (RuntimeException e) {
+                    // one call's failure must not stop the sweep: the loop's other deadlines depend on it
+                    LOG.errorf(e, "expiring a call to a replica failed");
+                }
             } else {
                 watched.set(kept++, user);
             }

@@ -128,15 +128,33 @@ final class ReplicaProxy {
      * response. The stage fails with {@link ReplicaCall.NotReachedException} when the request never reached the
      * replica, so the router may try another one; it completes once the answer has been passed on entirely.
      */
-    CompletionStage<Exchange> forward(Context loop, HttpServerRequest request, Buffer body, Endpoint endpoint,
-                                      String path, Duration timeout, boolean stripAuthorization) {
-        Call call = new Call(request, body, endpoint, path, timeout, stripAuthorization);
+    CompletionStage<Exchange> forward(Context loop, HttpServerRequest request, Origin origin, Buffer body,
+                                      Endpoint endpoint, String path, Duration timeout, boolean stripAuthorization) {
+        Call call = new Call(request, origin, body, endpoint, path, timeout, stripAuthorization);
         if (Vertx.currentContext() == loop) {
             call.start();
         } else {
             loop.runOnContext(v -> call.start());
         }
         return call.done;
+    }
+
+    /**
+     * Where the caller's request came from, for the X-Forwarded-* headers: read once, before any call edits the
+     * request's headers, so a second replica tried for the same request is told the same.
+     */
+    record Origin(String host, String forwardedFor, boolean ssl) {
+        /**
+         * From the connection and the raw Host header: a router's request wrapper parses Forwarded headers for its
+         * scheme(), authority() and remoteAddress(), which this proxy neither trusts nor needs.
+         */
+        static Origin of(HttpServerRequest request) {
+            HttpConnection caller = request.connection();
+            String peer = caller.remoteAddress() == null ? null : caller.remoteAddress().hostAddress();
+            String before = request.headers().get(X_FORWARDED_FOR);
+            return new Origin(request.headers().get(HttpHeaderNames.HOST),
+                    peer == null ? null : before == null ? peer : before + ", " + peer, caller.isSsl());
+        }
     }
 
     /** Where a call is: in line for a connection, sent and waiting for the answer's head, answering, or over. */
@@ -156,6 +174,7 @@ final class ReplicaProxy {
         final long timeoutNanos;
         final Duration timeout;
         final boolean stripAuthorization;
+        final Origin origin;
         final CompletableFuture<Exchange> done = new CompletableFuture<>();
         ReplicaConnections connections;
         ReplicaConnections.Connection connection;
@@ -171,13 +190,16 @@ final class ReplicaProxy {
         boolean keepAlive;
         Buffer gathered;
         HttpResponse answerHead;
+        /** The replica is not read while the caller's write queue is full. */
+        boolean heldBack;
         /** The answer's Connection header: whether the connection stays, and which headers are for it alone. */
         String answerConnection;
         /** What goes to the replica as request headers, once made. */
         HttpHeaders headers;
 
-        Call(HttpServerRequest request, Buffer body, Endpoint endpoint, String path, Duration timeout,
+        Call(HttpServerRequest request, Origin origin, Buffer body, Endpoint endpoint, String path, Duration timeout,
              boolean stripAuthorization) {
+            this.origin = origin;
             this.request = request;
             this.out = request.response();
             this.body = body;
@@ -236,6 +258,15 @@ final class ReplicaProxy {
                 head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method(), path, headers);
             }
             connections.watch(this, System.nanoTime() + timeoutNanos);
+            out.closeHandler(v -> {
+                // the caller hung up: the replica's work and the connection are not held for nobody
+                if (state != State.OVER) {
+                    end();
+                    channel.close();
+                    done.completeExceptionally(new IOException("the caller went away before replica "
+                            + endpoint.id() + " had answered"));
+                }
+            });
             channel.writeAndFlush(head, channel.voidPromise());
             if (body == null) {
                 streamBody(channel);
@@ -256,15 +287,11 @@ final class ReplicaProxy {
                 seen += piece.length();
                 if (seen > settings.maxBody()) {
                     // past the limit nothing more may reach the replica, nor an end that would make it look
-                    // complete: its connection is closed (and the caller answered 413). If the replica had answered
-                    // already, the caller's connection is closed: its unread rest cannot be skipped
+                    // complete: its connection is closed, and the caller answered 413 (once the replica has
+                    // answered, the rest of the body is drained under the same limit, see content())
                     over = true;
                     request.pause();
-                    if (out.ended()) {
-                        request.connection().close();
-                    } else {
-                        channel.close();
-                    }
+                    channel.close();
                     return;
                 }
                 deadline = System.nanoTime() + timeoutNanos;
@@ -347,14 +374,6 @@ final class ReplicaProxy {
             if (length < 0) {
                 out.setChunked(true); // streamed (SSE, chunked): each piece goes out as it comes
             }
-            out.closeHandler(v -> {
-                if (state != State.OVER) {
-                    end();
-                    connection.channel.close();
-                    done.completeExceptionally(new IOException("the caller went away while replica "
-                            + endpoint.id() + " was answering"));
-                }
-            });
         }
 
         private void writeHead(HttpResponse in) {
@@ -387,9 +406,15 @@ final class ReplicaProxy {
                     out.write(Buffer.buffer(ByteBufUtil.getBytes(bytes)));
                     if (out.writeQueueFull()) {
                         // the caller reads slower than the replica sends: stop reading the replica until it drains
+                        // (meanwhile the replica is not silent, the caller is slow: no timeout)
                         Channel channel = connection.channel;
                         channel.config().setAutoRead(false);
-                        out.drainHandler(v -> channel.config().setAutoRead(true));
+                        heldBack = true;
+                        out.drainHandler(v -> {
+                            heldBack = false;
+                            deadline = System.nanoTime() + timeoutNanos;
+                            channel.config().setAutoRead(true);
+                        });
                     }
                 }
             }
@@ -405,7 +430,13 @@ final class ReplicaProxy {
                 // a connection whose request body is still on its way cannot carry another call
                 used.release(keepAlive && requestSent);
                 if (!requestSent && !over) {
-                    request.handler(null); // the rest of the caller's body is read and dropped
+                    // the rest of the caller's body is read and dropped, still within the limit
+                    request.handler(rest -> {
+                        seen += rest.length();
+                        if (seen > settings.maxBody()) {
+                            request.connection().close();
+                        }
+                    });
                     request.resume();
                 }
                 done.complete(Exchange.ANSWERED);
@@ -422,9 +453,9 @@ final class ReplicaProxy {
             if (over) {
                 done.complete(Exchange.BODY_TOO_LARGE);
             } else if (was == State.SENT) {
-                if (!again && reused && body != null) {
-                    // a kept-alive connection the replica closed as we reused it: the replica never took the
-                    // request (no answer, nothing processed), so it is sent once more on another connection
+                if (!again && reused && body != null && !connection.heard) {
+                    // a kept-alive connection the replica closed as we reused it, without a byte of answer: the
+                    // replica never took the request, so it is sent once more on another connection
                     again = true;
                     state = State.WAITING;
                     connection = null;
@@ -442,6 +473,10 @@ final class ReplicaProxy {
         void expired() {
             State was = state;
             if (was == State.OVER) {
+                return;
+            }
+            if (heldBack) {
+                connections.watch(this, System.nanoTime() + timeoutNanos);
                 return;
             }
             end();
@@ -486,21 +521,15 @@ final class ReplicaProxy {
 
         /**
          * The headers for the replica: the caller's end-to-end ones, the replica's Host, and X-Forwarded-For/-Proto/-Host.
-         * An HTTP/1.x request's own decoded headers are edited in place and sent (no copy per call): the caller's
-         * request is read no more once it is passed on. Made once per call, so a request sent again is the same.
+         * An HTTP/1.x request's own decoded headers are edited in place and sent (no copy per call): what the
+         * gateway still needs from them was read before ({@link Origin}), and the edits give the same result when a
+         * request is passed on again, to this replica or another.
          */
         private HttpHeaders requestHeaders() {
             if (headers != null) {
                 return headers;
             }
             MultiMap from = request.headers();
-            // from the connection and the raw Host header: a router's request wrapper parses Forwarded headers for
-            // its scheme(), authority() and remoteAddress(), which this proxy neither trusts nor needs
-            String forwardedHost = from.get(HttpHeaderNames.HOST);
-            HttpConnection caller = request.connection();
-            String peer = caller.remoteAddress() == null ? null : caller.remoteAddress().hostAddress();
-            String before = from.get(X_FORWARDED_FOR);
-            String forwardedFor = peer == null ? null : before == null ? peer : before + ", " + peer;
             String connectionHeader = from.get(HttpHeaderNames.CONNECTION);
             if (from instanceof HttpHeaders decoded) {
                 // one pass to find what must go (usually nothing: Host is replaced below, not removed)
@@ -530,12 +559,12 @@ final class ReplicaProxy {
                 }
             }
             headers.set(HttpHeaderNames.HOST, endpoint.base().getRawAuthority());
-            headers.set(X_FORWARDED_PROTO, caller.isSsl() ? HTTPS : HTTP);
-            if (forwardedHost != null) {
-                headers.set(X_FORWARDED_HOST, forwardedHost);
+            headers.set(X_FORWARDED_PROTO, origin.ssl() ? HTTPS : HTTP);
+            if (origin.host() != null) {
+                headers.set(X_FORWARDED_HOST, origin.host());
             }
-            if (forwardedFor != null) {
-                headers.set(X_FORWARDED_FOR, forwardedFor);
+            if (origin.forwardedFor() != null) {
+                headers.set(X_FORWARDED_FOR, origin.forwardedFor());
             }
             return headers;
         }
@@ -560,7 +589,7 @@ final class ReplicaProxy {
 
     /**
      * Meaningful only for one connection, never forwarded (RFC 9110 section 7.6.1), plus Host (set per replica) and
-     * Expect (the gateway answers 100-continue itself); by length first, as this is asked of every header of every call.
+     * Expect (the gateway answers 100-continue to the caller itself); by length first, as this is asked of every header of every call.
      */
     private static boolean hopByHop(String name) {
         return switch (name.length()) {

@@ -310,6 +310,34 @@ abstract class DataPlaneTests {
         }
     }
 
+    @Test
+    void a_caller_expecting_100_continue_is_told_to_send_its_body() throws IOException {
+        router.register("echo", RoutingPolicy.of(0));
+        router.setEndpoints("echo", List.of(endpoint()));
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST /v2/models/echo/infer HTTP/1.1\r\nHost: gw\r\nContent-Type: "
+                    + "application/json\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            // the body is sent only once the gateway says so (a client such as curl would wait a second otherwise)
+            assertThat(readAnswer(s.getInputStream())).startsWith("HTTP/1.1 100");
+            s.getOutputStream().write("{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(readAnswer(s.getInputStream())).startsWith("HTTP/1.1 200").endsWith("\"got\":{}}");
+        }
+    }
+
+    @Test
+    void the_proxy_path_refuses_connect() throws IOException {
+        router.register("echo", RoutingPolicy.of(0));
+        router.setEndpoints("echo", List.of(endpoint()));
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("CONNECT /models/echo/proxy/custom HTTP/1.1\r\nHost: gw\r\n\r\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            assertThat(readAnswer(s.getInputStream())).startsWith("HTTP/1.1 405").containsIgnoringCase("allow: GET, HEAD, POST");
+        }
+        assertThat(seen).as("the replica saw nothing").isEmpty();
+    }
+
     /** Reads one HTTP/1.1 answer with a Content-Length: the head and that many bytes. */
     private static String readAnswer(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();

@@ -161,6 +161,28 @@ class InferenceSettingsTest {
     }
 
     @Test
+    void refusals_of_a_deployed_model_are_counted_as_rejected_and_made_up_names_get_no_meters() {
+        // a model of its own: the other tests' refusals of "m" count too, in whatever order they run
+        router.register("counted", RoutingPolicy.of(0));
+        router.setEndpoints("counted", List.of(Endpoint.of("r1", URI.create("http://127.0.0.1:"
+                + replica.getAddress().getPort() + "/m/"))));
+        try {
+            given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/counted/infer").then().statusCode(401);
+            given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("x".repeat(100_001))
+                    .when().post("/v2/models/counted/infer").then().statusCode(413);
+            given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{}")
+                    .when().post("/v2/models/counted/infer").then().statusCode(200);
+            given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/made-up/infer").then().statusCode(401);
+            String scrape = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(scrape).contains("modelgate_requests_total{model=\"counted\",outcome=\"rejected\"} 2.0")
+                    .contains("modelgate_requests_total{model=\"counted\",outcome=\"served\"} 1.0")
+                    .doesNotContain("made-up");
+        } finally {
+            router.unregister("counted");
+        }
+    }
+
+    @Test
     void a_replica_silent_past_the_timeout_gives_504() {
         long start = System.nanoTime();
         given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("\"hold\"")
@@ -205,6 +227,42 @@ class InferenceSettingsTest {
                     .body("detail", containsString("closed the connection before answering"));
             // a fresh connection closed unanswered may have been processed: it is not sent again
             assertThat(raw.requests.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void a_request_passed_on_to_a_second_replica_carries_the_callers_own_forwarded_headers() throws Exception {
+        // replica A answers once, stops listening, and closes its kept-alive connection unanswered at the next
+        // request: the retry on a new connection is refused, so the router passes the request on to replica B
+        try (RawReplica a = new RawReplica((replica, in, out) -> {
+            if (replica.readRequest(in) >= 0) {
+                out.write(RawReplica.OK);
+                out.flush();
+                replica.server.close();
+                replica.readRequest(in);
+            }
+        }); RawReplica b = new RawReplica((replica, in, out) -> {
+            replica.readRequest(in);
+            out.write(RawReplica.OK);
+            out.flush();
+        })) {
+            router.register("two", RoutingPolicy.of(0));
+            // A's revision takes all the traffic while it can; B's (weight 0) only what A cannot
+            router.setEndpoints("two", List.of(Endpoint.of("a", URI.create("http://127.0.0.1:" + a.port() + "/raw/"), 1),
+                    Endpoint.of("b", URI.create("http://127.0.0.1:" + b.port() + "/raw/"), 2)));
+            router.setWeights("two", Map.of(1, 100, 2, 0));
+            for (int i = 0; i < 2; i++) {
+                given().header("Authorization", TOKEN).header("Host", "gw.example:8080")
+                        .header("X-Forwarded-For", "10.9.9.9").contentType(ContentType.JSON).body("{}")
+                        .when().post("/v2/models/two/infer").then().statusCode(200);
+            }
+            assertThat(a.requests.get()).as("A: the first request, then the second, unanswered").isEqualTo(2);
+            assertThat(b.requests.get()).isEqualTo(1);
+            assertThat(b.lastHead.toLowerCase()).contains("x-forwarded-host: gw.example:8080\r\n")
+                    .contains("x-forwarded-for: 10.9.9.9, 127.0.0.1\r\n")
+                    .contains("host: 127.0.0.1:" + b.port() + "\r\n").doesNotContain("authorization");
+        } finally {
+            router.unregister("two");
         }
     }
 
@@ -379,6 +437,9 @@ class InferenceSettingsTest {
             return server.getLocalPort();
         }
 
+        /** The head of the last request read. */
+        volatile String lastHead = "";
+
         /** Reads one request (a head and its Content-Length of body) and counts it; -1 at the end of the stream. */
         int readRequest(InputStream in) throws IOException {
             int length = readHead(in);
@@ -389,13 +450,14 @@ class InferenceSettingsTest {
             return length;
         }
 
-        private static int readHead(InputStream in) throws IOException {
+        private int readHead(InputStream in) throws IOException {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             int b;
             while ((b = in.read()) != -1) {
                 head.write(b);
                 String h = head.toString(StandardCharsets.US_ASCII);
                 if (h.endsWith("\r\n\r\n")) {
+                    lastHead = h;
                     for (String line : h.split("\r\n")) {
                         if (line.toLowerCase().startsWith("content-length:")) {
                             return Integer.parseInt(line.substring(15).trim());
