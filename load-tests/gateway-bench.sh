@@ -12,7 +12,10 @@
 # that long on a loaded 2-core machine (with 2 s its compiler threads still took about half a core during the run).
 #
 #   load-tests/gateway-bench.sh [--seconds N] [--warmup N] [--connections "1 16"]
-# QUARKUS_HTTP_IO_THREADS=N in the environment sets the gateway's event loops (Quarkus' default: 2 per core).
+# Each proxy gets one thread for its connections: nginx one worker process, the gateway one event loop
+# (QUARKUS_HTTP_IO_THREADS=N in the environment gives it N; the gateway's own default is 2 per core). On 2 cores
+# shared with wrk and the replica, one loop also costs the gateway the least CPU per request: 29-31 µs against
+# 34-36 µs with 4 loops and 37-38 µs with 2, in runs of the same build.
 set -euo pipefail
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh"
 ROOT="$LT_ROOT"
@@ -40,7 +43,8 @@ on_exit cleanup
 
 "$ROOT/modelgate" pack -q "$ROOT/examples/iris" >/dev/null
 GW_PORT=$(free_port)
-"$ROOT/modelgate" serve --port "$GW_PORT" >"$WORK/gateway.log" 2>&1 &   # builds the gateway first if needed
+QUARKUS_HTTP_IO_THREADS="${QUARKUS_HTTP_IO_THREADS:-1}" \
+  "$ROOT/modelgate" serve --port "$GW_PORT" >"$WORK/gateway.log" 2>&1 &   # builds the gateway first if needed
 GW_PID=$!
 GW="http://127.0.0.1:$GW_PORT"
 until curl -sf -o /dev/null "$GW/q/openapi"; do kill -0 "$GW_PID" 2>/dev/null || { cat "$WORK/gateway.log"; exit 1; }; sleep 0.2; done
@@ -120,9 +124,11 @@ measure() { # NAME URL CONNECTIONS
   fi
   echo "gateway-bench: $1/$3: ${R["$1/$3"]}${CPU["$1/$3"]:+ cpu_us_per_request=${CPU["$1/$3"]}}" >&2
 }
-# the gateway's JIT compiles its hot paths during the first run through it: one more warm-up before anything is
-# measured (with only the per-path one, the gateway's CPU per request read 62 µs in one run, 39 µs after this one)
-BODY_FILE="$REQ" wrk -t1 -c16 -d"${WARMUP}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$GW/v2/models/iris/infer" >/dev/null
+# the gateway's JIT compiles its hot paths during the first runs through it: a longer warm-up (3x --warmup) before
+# anything is measured. Under this load on 2 cores its C2 compiler thread still took 5-10% of the gateway's CPU 30 s
+# in, and next to nothing after 45 s; with only the per-path warm-up, CPU per request read 62 µs in one run, 39 µs
+# after a first warm-up
+BODY_FILE="$REQ" wrk -t1 -c16 -d"$((WARMUP * 3))s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$GW/v2/models/iris/infer" >/dev/null
 for c in $CONNECTIONS; do
   measure direct "http://$REPLICA:8080/v2/models/iris/infer" "$c"
   measure gateway "$GW/v2/models/iris/infer" "$c"
@@ -131,7 +137,7 @@ done
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${R[$1]}"; }
 
 echo
-echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica"
+echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica; nginx 1 worker, gateway ${QUARKUS_HTTP_IO_THREADS:-1} event loop(s)"
 printf '%-8s %5s | %9s %9s %9s %7s %13s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors" "proxy CPU us"
 for c in $CONNECTIONS; do
   for p in direct gateway nginx; do
