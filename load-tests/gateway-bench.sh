@@ -92,15 +92,16 @@ nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 until curl -sf -o /dev/null -X POST "http://127.0.0.1:$NGINX_PORT/v2/models/iris/infer" -d @"$REQ"; do sleep 0.1; done
 
-# CPU ticks (utime + stime) of the given processes, from /proc/PID/stat (fields 14 and 15, after the command name).
+# CPU ticks of the given processes, user (utime) and system (stime), from /proc/PID/stat (fields 14 and 15, after
+# the command name): "USER SYSTEM".
 cpu_ticks() {
-  local total=0 pid stat
+  local user=0 system=0 pid stat
   for pid in "$@"; do
     stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
     read -r -a f <<<"${stat##*) }"
-    total=$((total + f[11] + f[12]))
+    user=$((user + f[11])); system=$((system + f[12]))
   done
-  echo "$total"
+  echo "$user $system"
 }
 proxy_pids() { # NAME: the processes doing the proxy's work (none for direct)
   case "$1" in
@@ -110,19 +111,22 @@ proxy_pids() { # NAME: the processes doing the proxy's work (none for direct)
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
-declare -A R CPU
+declare -A R CPU SYS
 measure() { # NAME URL CONNECTIONS
-  local pids before after
+  local pids before after requests
   BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${WARMUP}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" >/dev/null
   pids=$(proxy_pids "$1")
   before=$(cpu_ticks $pids)
   R["$1/$3"]=$(BODY_FILE="$REQ" wrk -t1 -c"$3" -d"${DURATION}s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$2" | grep '^WRK ')
   after=$(cpu_ticks $pids)
-  CPU["$1/$3"]=""
+  CPU["$1/$3"]=""; SYS["$1/$3"]=""
   if [[ -n "$pids" ]]; then
-    CPU["$1/$3"]=$(echo "($after - $before) * $TICK_US / $(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"${R["$1/$3"]}")" | bc -l)
+    requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"${R["$1/$3"]}")
+    read -r ub sb <<<"$before"; read -r ua sa <<<"$after"
+    CPU["$1/$3"]=$(echo "($ua + $sa - $ub - $sb) * $TICK_US / $requests" | bc -l)
+    SYS["$1/$3"]=$(echo "($sa - $sb) * $TICK_US / $requests" | bc -l)
   fi
-  echo "gateway-bench: $1/$3: ${R["$1/$3"]}${CPU["$1/$3"]:+ cpu_us_per_request=${CPU["$1/$3"]}}" >&2
+  echo "gateway-bench: $1/$3: ${R["$1/$3"]}${CPU["$1/$3"]:+ cpu_us_per_request=${CPU["$1/$3"]} system_us_per_request=${SYS["$1/$3"]}}" >&2
 }
 # the gateway's JIT compiles its hot paths during the first runs through it: a longer warm-up (3x --warmup) before
 # anything is measured. Under this load on 2 cores its C2 compiler thread still took 5-10% of the gateway's CPU 30 s
@@ -138,16 +142,17 @@ field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${R[$1]}"; }
 
 echo
 echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica; nginx 1 worker, gateway ${QUARKUS_HTTP_IO_THREADS:-1} event loop(s)"
-printf '%-8s %5s | %9s %9s %9s %7s %13s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors" "proxy CPU us"
+printf '%-8s %5s | %9s %9s %9s %7s %13s %10s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors" "proxy CPU us" "of it sys"
 for c in $CONNECTIONS; do
   for p in direct gateway nginx; do
-    printf '%-8s %5s | %9.0f %9.3f %9.3f %7s %13s\n' "$p" "$c" "$(field "$p/$c" rps)" "$(field "$p/$c" p50_ms)" \
-      "$(field "$p/$c" p99_ms)" "$(field "$p/$c" errors)" "$(printf '%.1f' "${CPU["$p/$c"]:-0}" | sed 's/^0\.0$/-/')"
+    printf '%-8s %5s | %9.0f %9.3f %9.3f %7s %13s %10s\n' "$p" "$c" "$(field "$p/$c" rps)" "$(field "$p/$c" p50_ms)" \
+      "$(field "$p/$c" p99_ms)" "$(field "$p/$c" errors)" "$(printf '%.1f' "${CPU["$p/$c"]:-0}" | sed 's/^0\.0$/-/')" \
+      "$(printf '%.1f' "${SYS["$p/$c"]:-0}" | sed 's/^0\.0$/-/')"
   done
   printf '  gateway adds %.3f ms at p50 (nginx %.3f ms); gateway/nginx throughput %.2fx\n' \
     "$(echo "$(field "gateway/$c" p50_ms) - $(field "direct/$c" p50_ms)" | bc -l)" \
     "$(echo "$(field "nginx/$c" p50_ms) - $(field "direct/$c" p50_ms)" | bc -l)" \
     "$(echo "$(field "gateway/$c" rps) / $(field "nginx/$c" rps)" | bc -l)"
 done
-echo "proxy CPU us: CPU time (user + system) of the proxy's processes during the run, per request (gateway: its JVM, all threads; nginx: its worker)"
+echo "proxy CPU us: CPU time (user + system) of the proxy's processes during the run, per request (gateway: its JVM, all threads; nginx: its worker); of it sys: the system (kernel) part"
 echo "cold start (first request to a model at zero replicas until its answer): ${COLD[*]} ms"
