@@ -149,14 +149,19 @@ abstract class DataPlaneTests {
         return given().port(dataPort());
     }
 
+    /** The model "echo", routed to the test's replica with no concurrency limit. */
+    private void routeToReplica() {
+        router.register("echo", RoutingPolicy.of(0));
+        router.setEndpoints("echo", List.of(endpoint()));
+    }
+
     private Endpoint endpoint() {
         return Endpoint.of("r1", URI.create("http://127.0.0.1:" + replica.getAddress().getPort() + "/v2/models/echo/"));
     }
 
     @Test
     void proxies_to_a_replica_and_counts_the_request() {
-        router.register("echo", RoutingPolicy.of(0));
-        router.setEndpoints("echo", List.of(endpoint()));
+        routeToReplica();
         call().contentType(ContentType.JSON).body("{\"inputs\":[]}").when().post("/v2/models/echo/infer")
                 .then().statusCode(200).body("model_name", equalTo("echo")).body("got.inputs.size()", equalTo(0));
         given().when().get("/q/metrics").then().statusCode(200)
@@ -235,16 +240,14 @@ abstract class DataPlaneTests {
 
     @Test
     void model_metadata_comes_from_a_replica() {
-        router.register("echo", RoutingPolicy.of(0));
-        router.setEndpoints("echo", List.of(endpoint()));
+        routeToReplica();
         call().when().get("/v2/models/echo").then().statusCode(200)
                 .body("name", equalTo("echo")).body("method", equalTo("GET")).body("path", equalTo("/v2/models/echo"));
     }
 
     @Test
     void model_ready_is_200_with_a_replica_503_without_and_404_when_not_deployed() {
-        router.register("echo", RoutingPolicy.of(0));
-        router.setEndpoints("echo", List.of(endpoint()));
+        routeToReplica();
         router.register("idle", RoutingPolicy.of(0));
         call().when().get("/v2/models/echo/ready").then().statusCode(200);
         call().when().get("/v2/models/idle/ready").then().statusCode(503).contentType("application/problem+json")
@@ -278,8 +281,7 @@ abstract class DataPlaneTests {
 
     @Test
     void proxy_passes_method_path_query_and_end_to_end_headers_and_the_answer_back() throws IOException {
-        router.register("echo", RoutingPolicy.of(0));
-        router.setEndpoints("echo", List.of(endpoint()));
+        routeToReplica();
         // a raw request, so that the hop-by-hop headers are exactly what a client may send
         String answer;
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
@@ -312,8 +314,7 @@ abstract class DataPlaneTests {
 
     @Test
     void a_caller_expecting_100_continue_is_told_to_send_its_body() throws IOException {
-        router.register("echo", RoutingPolicy.of(0));
-        router.setEndpoints("echo", List.of(endpoint()));
+        routeToReplica();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(("POST /v2/models/echo/infer HTTP/1.1\r\nHost: gw\r\nContent-Type: "
@@ -327,8 +328,7 @@ abstract class DataPlaneTests {
 
     @Test
     void the_proxy_path_refuses_connect() throws IOException {
-        router.register("echo", RoutingPolicy.of(0));
-        router.setEndpoints("echo", List.of(endpoint()));
+        routeToReplica();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write("CONNECT /models/echo/proxy/custom HTTP/1.1\r\nHost: gw\r\n\r\n"
@@ -359,8 +359,7 @@ abstract class DataPlaneTests {
 
     @Test
     void server_sent_events_reach_the_caller_as_the_replica_sends_them() throws Exception {
-        router.register("echo", RoutingPolicy.of(0));
-        router.setEndpoints("echo", List.of(endpoint()));
+        routeToReplica();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<Stream<String>> response = client.send(HttpRequest.newBuilder(URI.create(gateway()
                 + "/models/echo/proxy/events")).build(), HttpResponse.BodyHandlers.ofLines());
@@ -377,8 +376,7 @@ abstract class DataPlaneTests {
 
     @Test
     void a_request_body_is_streamed_to_the_replica_as_it_arrives() throws Exception {
-        router.register("echo", RoutingPolicy.of(0));
-        router.setEndpoints("echo", List.of(endpoint()));
+        routeToReplica();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
             s.setSoTimeout(10_000);
             OutputStream upload = s.getOutputStream();
