@@ -91,8 +91,10 @@ class MetricsIT {
             assertThat(value(scrape, "modelgate_replica_memory_bytes{model=\"mx\"").orElseThrow())
                     .as("a model server's memory, read from its cgroup").isGreaterThan(10.0 * 1024 * 1024);
             assertThat(value(scrape, "modelgate_replica_memory_limit_bytes{model=\"mx\"")).hasValue(512.0 * 1024 * 1024);
+            // read from the replica's cgroup: its JVM's start, ONNX Runtime and one inference; on its class-data
+            // sharing archive that measured 0.09 s on 2 cores, so the bound only rules out an empty or made-up reading
             assertThat(value(scrape, "modelgate_replica_cpu_seconds_total{model=\"mx\"").orElseThrow())
-                    .as("starting a JVM takes CPU").isGreaterThan(0.1);
+                    .as("starting a JVM takes CPU").isGreaterThan(0.02);
             assertThat(scrape).containsPattern("modelgate_replica_cpu_seconds_total\\{model=\"mx\",replica=\"mx-[0-9a-f]{6}\",?}");
             assertThat(value(scrape, "modelgate_gpu_memory_capacity_bytes{gpu=\"0\"")).hasValue(80.0 * 1024 * 1024 * 1024);
 
