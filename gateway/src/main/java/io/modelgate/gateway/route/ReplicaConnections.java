@@ -277,10 +277,9 @@ final class ReplicaConnections {
 
     private void sweep() {
         long now = System.nanoTime();
-        // expired() may start a call that gets watched: run over a snapshot's length only
-        int n = watched.size();
+        // compacted in place; a call that expired() starts is appended and met later in the same pass
         int kept = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < watched.size(); i++) {
             User user = watched.get(i);
             if (user.finished()) {
                 user.watched = false;
@@ -296,10 +295,7 @@ final class ReplicaConnections {
                 watched.set(kept++, user);
             }
         }
-        // users added by expired() sit past n: keep them
-        List<User> added = new ArrayList<>(watched.subList(n, watched.size()));
         watched.subList(kept, watched.size()).clear();
-        watched.addAll(added);
         List<Connection> stale = new ArrayList<>();
         for (Replica replica : replicas.values()) {
             Connection oldest;

@@ -397,25 +397,21 @@ final class ReplicaProxy {
         private void content(HttpContent piece) {
             ByteBuf bytes = piece.content();
             deadline = System.nanoTime() + timeoutNanos; // each piece of the answer moves the deadline on
-            if (gathered != null) {
-                if (bytes.isReadable()) {
-                    gathered.appendBytes(ByteBufUtil.getBytes(bytes));
-                }
-            } else {
-                if (bytes.isReadable()) {
-                    out.write(Buffer.buffer(ByteBufUtil.getBytes(bytes)));
-                    if (out.writeQueueFull()) {
-                        // the caller reads slower than the replica sends: stop reading the replica until it drains
-                        // (meanwhile the replica is not silent, the caller is slow: no timeout)
-                        Channel channel = connection.channel;
-                        channel.config().setAutoRead(false);
-                        heldBack = true;
-                        out.drainHandler(v -> {
-                            heldBack = false;
-                            deadline = System.nanoTime() + timeoutNanos;
-                            channel.config().setAutoRead(true);
-                        });
-                    }
+            if (bytes.isReadable() && gathered != null) {
+                gathered.appendBytes(ByteBufUtil.getBytes(bytes));
+            } else if (bytes.isReadable()) {
+                out.write(Buffer.buffer(ByteBufUtil.getBytes(bytes)));
+                if (out.writeQueueFull()) {
+                    // the caller reads slower than the replica sends: stop reading the replica until it drains
+                    // (meanwhile the replica is not silent, the caller is slow: no timeout)
+                    Channel channel = connection.channel;
+                    channel.config().setAutoRead(false);
+                    heldBack = true;
+                    out.drainHandler(v -> {
+                        heldBack = false;
+                        deadline = System.nanoTime() + timeoutNanos;
+                        channel.config().setAutoRead(true);
+                    });
                 }
             }
             if (piece instanceof LastHttpContent) {
@@ -519,6 +515,11 @@ final class ReplicaProxy {
             return io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name());
         }
 
+        /** Whether a caller's header goes on to the replica: end-to-end, and not the token the gateway checked. */
+        private boolean passes(String name, String connectionHeader) {
+            return !dropped(name, connectionHeader) && !(stripAuthorization && name.equalsIgnoreCase("authorization"));
+        }
+
         /**
          * The headers for the replica: the caller's end-to-end ones, the replica's Host, and X-Forwarded-For/-Proto/-Host.
          * An HTTP/1.x request's own decoded headers are edited in place and sent (no copy per call): what the
@@ -536,8 +537,7 @@ final class ReplicaProxy {
                 List<String> drop = null;
                 for (Map.Entry<String, String> h : from) {
                     String name = h.getKey();
-                    if ((hopByHop(name) && !name.equalsIgnoreCase("host")) || (connectionHeader != null
-                            && names(connectionHeader, name)) || (stripAuthorization && name.equalsIgnoreCase("authorization"))) {
+                    if (!passes(name, connectionHeader) && !name.equalsIgnoreCase("host")) {
                         if (drop == null) {
                             drop = new ArrayList<>(4);
                         }
@@ -551,10 +551,8 @@ final class ReplicaProxy {
             } else {
                 headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
                 for (Map.Entry<String, String> h : from) {
-                    String name = h.getKey();
-                    if (!dropped(name, connectionHeader)
-                            && !(stripAuthorization && name.equalsIgnoreCase("authorization"))) {
-                        headers.add(name, h.getValue());
+                    if (passes(h.getKey(), connectionHeader)) {
+                        headers.add(h.getKey(), h.getValue());
                     }
                 }
             }
