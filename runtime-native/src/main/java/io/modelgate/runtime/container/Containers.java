@@ -176,7 +176,7 @@ public final class Containers {
 
             Limits limits = limits(request).allowingDevices(grant.deviceCgroupRules().stream().map(DeviceRule::parse).toList());
             cgroups().create(id);
-            undo.add(() -> removeCgroup(id));
+            undo.add(() -> removeCgroup(cgroups(), id));
             cgroups().apply(id, limits);
 
             ContainerSpec spec = ContainerSpec.of(id, lowers, containerDir.resolve("run"), argv)
@@ -214,7 +214,8 @@ public final class Containers {
             List<String> diffIds = image.config().diffIds().stream().map(Digest::toString).toList();
             ContainerRecord record = new ContainerRecord(id, name, request.image(), image.digest().toString(),
                     Instant.now().toString(), request, argv, endpoint[0] == null ? null : endpoint[0].address(), proxies,
-                    grant.gpus().stream().map(g -> String.valueOf(g.index())).toList(), mountNotes, diffIds);
+                    grant.gpus().stream().map(g -> String.valueOf(g.index())).toList(), mountNotes, diffIds,
+                    runtime.cgroupParent());
             writeRecord(record);
             undo.clear();
             return info(record);
@@ -342,7 +343,7 @@ public final class Containers {
                 // it ended meanwhile
             }
             if (p.waitFor(grace).isEmpty()) {
-                cgroups().killAll(r.id(), Duration.ofSeconds(10));
+                cgroups(r).killAll(r.id(), Duration.ofSeconds(10));
                 p.waitFor(Duration.ofSeconds(10));
             }
         }
@@ -356,7 +357,7 @@ public final class Containers {
             throw new IllegalStateException("container " + r.name() + " is not running");
         }
         if (signal == SIGKILL) {
-            cgroups().killAll(r.id(), Duration.ofSeconds(10));
+            cgroups(r).killAll(r.id(), Duration.ofSeconds(10));
         } else {
             p.signal(signal);
         }
@@ -370,7 +371,7 @@ public final class Containers {
             if (!force) {
                 throw new IllegalStateException("container " + r.name() + " is running: stop it first, or remove it with -f");
             }
-            cgroups().killAll(r.id(), Duration.ofSeconds(10));
+            cgroups(r).killAll(r.id(), Duration.ofSeconds(10));
         }
         destroy(r, p);
     }
@@ -383,7 +384,7 @@ public final class Containers {
         if (r.request().network() == NetworkMode.BRIDGE) {
             network().detach(r.id());
         }
-        removeCgroup(r.id());
+        removeCgroup(cgroups(r), r.id());
         if (!r.gpus().isEmpty()) {
             gpus().release(r.id());
         }
@@ -433,7 +434,7 @@ public final class Containers {
         }
         boolean oom = false;
         try {
-            oom = cgroups().oomKills(r.id()) > 0;
+            oom = cgroups(r).oomKills(r.id()) > 0;
         } catch (CgroupException | UncheckedIOException e) {
             // the cgroup is gone (removed after a crash): no record of OOM kills
         }
@@ -556,12 +557,12 @@ public final class Containers {
         }
     }
 
-    private void removeCgroup(String id) {
+    private static void removeCgroup(Cgroups cgroups, String id) {
         try {
-            cgroups().killAll(id, Duration.ofSeconds(10));
-            cgroups().remove(id, Duration.ofSeconds(10));
+            cgroups.killAll(id, Duration.ofSeconds(10));
+            cgroups.remove(id, Duration.ofSeconds(10));
         } catch (CgroupException e) {
-            if (!String.valueOf(e.getMessage()).contains("does not exist") && cgroups().list().contains(id)) {
+            if (!String.valueOf(e.getMessage()).contains("does not exist") && cgroups.list().contains(id)) {
                 throw e;
             }
         }
@@ -593,6 +594,12 @@ public final class Containers {
             }
             return cgroups;
         }
+    }
+
+    /** The cgroups of the parent {@code r}'s container was created under, which may not be this runtime's. */
+    private Cgroups cgroups(ContainerRecord r) {
+        String parent = r.cgroupParent();
+        return parent == null || parent.equals(runtime.cgroupParent()) ? cgroups() : Cgroups.detect(parent);
     }
 
     private Gpus gpus() {

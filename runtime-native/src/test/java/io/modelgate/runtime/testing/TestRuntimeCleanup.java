@@ -43,9 +43,7 @@ public final class TestRuntimeCleanup implements AfterAllCallback {
             p.waitFor();
         }
         if (ownParent) {
-            for (Path dir : parentCgroups(parent)) {
-                rmdir(dir);
-            }
+            removeParent(parent);
         }
     }
 
@@ -77,6 +75,13 @@ public final class TestRuntimeCleanup implements AfterAllCallback {
             }
         }
         return found;
+    }
+
+    /** Removes the parent cgroup {@code parent} from every hierarchy, where it is empty. */
+    public static void removeParent(String parent) throws IOException {
+        for (Path dir : parentCgroups(parent)) {
+            rmdir(dir);
+        }
     }
 
     private static void rmdir(Path dir) {
