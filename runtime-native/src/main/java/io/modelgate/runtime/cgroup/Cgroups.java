@@ -11,10 +11,9 @@ import java.util.List;
  * hierarchy that holds the memory, cpu and pids controllers, {@code CgroupsV1} for v1 and for the hybrid
  * layout (whose cgroup2 mount lacks memory, so the v1 hierarchies enforce the limits).
  *
- * <p>Device allow-lists are enforced on v1 and hybrid hosts (devices.deny / devices.allow). Cgroup v2 has no
- * device files: the kernel controls device access there through an eBPF program (BPF_CGROUP_DEVICE) attached to
- * the cgroup, which this package does not install; on v2, {@link #apply} leaves device access unrestricted and
- * logs that once.
+ * <p>Device allow-lists are enforced on v1 and hybrid hosts through devices.deny / devices.allow. Cgroup v2 has no
+ * device files: there {@link #apply} attaches an eBPF program (BPF_CGROUP_DEVICE) built from the list to the
+ * cgroup, as runc does; it cannot be read back as rules, so {@link #limits} on v2 does not report devices.
  *
  * <p>Thread-safe: the backends hold no state beyond the layout; operations on different ids are independent.
  */

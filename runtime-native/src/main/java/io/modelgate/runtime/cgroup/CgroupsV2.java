@@ -13,7 +13,6 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Cgroup v2: the container's cgroup is one directory, {@code parent/id} under the cgroup2 mount. Controllers
@@ -22,20 +21,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * process in its parent, and says so when another process sits there.
  */
 final class CgroupsV2 implements Cgroups {
-    private static final System.Logger LOG = System.getLogger(CgroupsV2.class.getName());
 
     private final CgroupLayout layout;
     private final String parent;
     private final Path root;
-    private final AtomicBoolean devicesNoted = new AtomicBoolean();
+    private final DeviceFilter devices;
 
     CgroupsV2(CgroupLayout layout, String parent) {
+        this(layout, parent, DeviceFilter.EBPF);
+    }
+
+    CgroupsV2(CgroupLayout layout, String parent, DeviceFilter devices) {
         if (layout.version() != CgroupLayout.Version.V2) {
             throw new IllegalArgumentException("CgroupsV2 needs a cgroup v2 layout, not " + layout.describe());
         }
         this.layout = layout;
         this.parent = parent;
         this.root = layout.unifiedMount().orElseThrow();
+        this.devices = devices;
     }
 
     @Override
@@ -119,11 +122,8 @@ final class CgroupsV2 implements Cgroups {
         for (LimitWrites.Write write : LimitWrites.v2(limits)) {
             CgroupFiles.write(dir.resolve(write.file()), write.value());
         }
-        if (limits.restrictsDevices() && devicesNoted.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "cgroup v2 has no devices.allow: device access is controlled by an "
-                    + "eBPF program (BPF_CGROUP_DEVICE) that modelgate does not install yet, so device allow-lists are "
-                    + "not enforced on this host ({0}); containers can open any device node they can reach",
-                    layout.describe());
+        if (limits.restrictsDevices()) {
+            devices.attach(dir, limits.devices()); // v2 has no devices.allow: an eBPF program holds the list
         }
     }
 
@@ -143,7 +143,7 @@ final class CgroupsV2 implements Cgroups {
                         CgroupFiles.parseLong(cpu[0], dir.resolve("cpu.max")),
                         CgroupFiles.parseLong(cpu[1], dir.resolve("cpu.max"))).cpus()),
                 pids == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(pids),
-                List.of(DeviceRule.ALL)); // what v2 enforces without an eBPF program: nothing
+                List.of(DeviceRule.ALL)); // the allow-list is an eBPF program, which reads back as no rules
     }
 
     @Override

@@ -39,7 +39,7 @@ final class LimitWrites {
         return writes;
     }
 
-    /** cgroup v2 has no device files: device access is an eBPF program's business (not written here). */
+    /** cgroup v2 has no device files: the device allow-list is an eBPF program ({@link DeviceFilter}). */
     static List<Write> v2(Limits limits) {
         return List.of(
                 new Write("memory", "memory.max",

@@ -8,7 +8,7 @@ import java.util.OptionalLong;
 /**
  * The resource limits of one container's cgroup. An empty optional means "not limited". Devices are an
  * allow-list: {@link #of} starts from {@link DeviceRule#CONTAINER_DEFAULTS}; {@link DeviceRule#ALL} lifts the
- * restriction. Cgroup v2 has no device files (it uses eBPF), so there the list is not enforced (see {@link Cgroups}).
+ * restriction. Cgroup v2 has no device files: there the list is enforced by an eBPF program (see {@link Cgroups}).
  *
  * @param memoryBytes the most memory (RSS + page cache) the container may use before the kernel OOM-kills
  * @param cpus        CPU time as a number of CPUs (0.5 = half of one CPU), enforced as a CFS quota per period

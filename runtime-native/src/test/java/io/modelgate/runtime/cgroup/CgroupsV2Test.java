@@ -9,7 +9,9 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,10 +28,12 @@ class CgroupsV2Test {
     Path tmp;
     Path root;
     Cgroups cgroups;
+    /** The device allow-lists the backend attached, by cgroup (the kernel's part is DeviceFilterIT's). */
+    Map<Path, List<DeviceRule>> attached = new LinkedHashMap<>();
 
     @BeforeEach
     void setUp() throws IOException {
-        cgroups = Cgroups.of(Fixtures.layout("v2").under(tmp), "modelgate");
+        cgroups = new CgroupsV2(Fixtures.layout("v2").under(tmp), "modelgate", attached::put);
         root = tmp.resolve("sys/fs/cgroup");
         kernelCgroup(root, "cpuset cpu io memory hugetlb pids rdma misc", "cpuset cpu io memory pids");
     }
@@ -88,6 +92,20 @@ class CgroupsV2Test {
         assertThat(Files.readString(dir.resolve("cpu.max"))).isEqualTo("50000 100000");
         assertThat(Files.readString(dir.resolve("pids.max"))).isEqualTo("20");
         assertThat(cgroups.limits("c1")).isEqualTo(Limits.of(64 * MIB, 0.5, 20).withDevices(List.of(DeviceRule.ALL)));
+    }
+
+    @Test
+    void attaches_the_device_allow_list_to_the_containers_cgroup_unless_every_device_is_allowed() throws IOException {
+        Path dir = created("c1");
+        created("c2");
+        List<DeviceRule> gpu = List.of(DeviceRule.charDevice(195, 0, "rwm"));
+
+        cgroups.apply("c1", Limits.of(64 * MIB, 0.5, 20).allowingDevices(gpu));
+        cgroups.apply("c2", Limits.unlimited());
+
+        assertThat(attached).containsOnlyKeys(dir);
+        assertThat(attached.get(dir)).containsAll(DeviceRule.CONTAINER_DEFAULTS).containsAll(gpu)
+                .hasSize(DeviceRule.CONTAINER_DEFAULTS.size() + 1);
     }
 
     @Test
