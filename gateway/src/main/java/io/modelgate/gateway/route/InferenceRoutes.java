@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.impl.HttpUtils;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
@@ -95,7 +96,7 @@ public class InferenceRoutes {
      * here rather than matched route by route (a router's patterns cost every call a regular expression or more).
      */
     boolean handle(HttpServerRequest request) {
-        String path = request.path();
+        String path = normalized(request.path());
         if (path.startsWith(MODELS_V2)) {
             int nameEnd = path.indexOf('/', MODELS_V2.length());
             String model = path.substring(MODELS_V2.length(), nameEnd < 0 ? path.length() : nameEnd);
@@ -138,6 +139,17 @@ public class InferenceRoutes {
             }
         }
         return false;
+    }
+
+    /**
+     * The path as it is routed, and passed on to the replica: percent-encoded unreserved characters decoded, dot
+     * segments and empty ones removed (RFC 3986, 6.2.2), as Vert.x Web does for the management API and nginx before it
+     * picks a location; so {@code /v2/models/ir%69s/infer} reaches iris, and {@code /models/a/proxy/../../b/proxy/x}
+     * model b's {@code /x}, never a's. Most paths have nothing to normalise and are taken as they are.
+     */
+    static String normalized(String path) {
+        return path.indexOf('%') < 0 && !path.contains("/.") && !path.contains("//") ? path
+                : HttpUtils.normalizePath(path);
     }
 
     /** Serves the request when it has the one method the path takes, else 405 naming that method. */

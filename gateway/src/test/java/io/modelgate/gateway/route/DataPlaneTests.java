@@ -301,6 +301,26 @@ abstract class DataPlaneTests {
     }
 
     @Test
+    void routes_on_the_normalised_path_and_passes_that_on() throws IOException {
+        routeToReplica();
+        assertThat(rawCall("POST /v2//models/ech%6F/./infer", "{}")).startsWith("HTTP/1.1 200").endsWith("\"got\":{}}");
+        assertThat(rawCall("PUT /models/other/proxy/../../echo/proxy/x/../custom/%61b%20c?q=%2e", "hi"))
+                .startsWith("HTTP/1.1 201");
+        assertThat(seen).containsEntry("path", "/custom/ab%20c").containsEntry("query", "q=%2e");
+    }
+
+    /** One request on its own connection, written as given (no client normalises its path); the answer. */
+    private String rawCall(String requestLine, String body) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nContent-Type: "
+                    + "application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            return readAnswer(s.getInputStream());
+        }
+    }
+
+    @Test
     void a_refusal_that_leaves_the_body_unread_closes_the_connection() throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), dataPort())) {
             // a long body announced, one byte of it sent: the gateway answers without reading the rest
