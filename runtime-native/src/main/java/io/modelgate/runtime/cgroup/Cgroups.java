@@ -13,9 +13,11 @@ import java.util.List;
  *
  * <p>Device allow-lists are enforced on v1 and hybrid hosts through devices.deny / devices.allow. Cgroup v2 has no
  * device files: there {@link #apply} attaches an eBPF program (BPF_CGROUP_DEVICE) built from the list to the
- * cgroup, as runc does; it cannot be read back as rules, so {@link #limits} on v2 does not report devices.
+ * cgroup, as runc does; a program cannot be read back as rules, so {@link #limits} on v2 reports the list this
+ * backend applied (all devices for a container it set none on).
  *
- * <p>Thread-safe: the backends hold no state beyond the layout; operations on different ids are independent.
+ * <p>Thread-safe: the backends hold no state beyond the layout (and, on v2, the device lists applied); operations
+ * on different ids are independent.
  */
 public sealed interface Cgroups permits CgroupsV1, CgroupsV2 {
 

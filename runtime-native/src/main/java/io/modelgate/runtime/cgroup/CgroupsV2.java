@@ -26,6 +26,11 @@ final class CgroupsV2 implements Cgroups {
     private final String parent;
     private final Path root;
     private final DeviceFilter devices;
+    /**
+     * The device lists this backend attached, by container id: a program cannot be read back as rules, so
+     * {@link #limits} reports these (and {@link DeviceRule#ALL} for a container it set no list on).
+     */
+    private final Map<String, List<DeviceRule>> applied = new java.util.concurrent.ConcurrentHashMap<>();
 
     CgroupsV2(CgroupLayout layout, String parent) {
         this(layout, parent, DeviceFilter.EBPF);
@@ -122,8 +127,13 @@ final class CgroupsV2 implements Cgroups {
         for (LimitWrites.Write write : LimitWrites.v2(limits)) {
             CgroupFiles.write(dir.resolve(write.file()), write.value());
         }
+        // v2 has no devices.allow: an eBPF program holds the list
         if (limits.restrictsDevices()) {
-            devices.attach(dir, limits.devices()); // v2 has no devices.allow: an eBPF program holds the list
+            devices.attach(dir, limits.devices());
+            applied.put(id, limits.devices());
+        } else {
+            devices.clear(dir);
+            applied.remove(id);
         }
     }
 
@@ -143,7 +153,7 @@ final class CgroupsV2 implements Cgroups {
                         CgroupFiles.parseLong(cpu[0], dir.resolve("cpu.max")),
                         CgroupFiles.parseLong(cpu[1], dir.resolve("cpu.max"))).cpus()),
                 pids == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(pids),
-                List.of(DeviceRule.ALL)); // the allow-list is an eBPF program, which reads back as no rules
+                applied.getOrDefault(id, List.of(DeviceRule.ALL)));
     }
 
     @Override
@@ -213,6 +223,7 @@ final class CgroupsV2 implements Cgroups {
     public void remove(String id, Duration timeout) {
         Names.checkId(id);
         Teardown.removeTrees(name(id), List.of(dir(id)), () -> processes(id), timeout);
+        applied.remove(id);
     }
 
     @Override

@@ -42,8 +42,18 @@ final class DeviceProgram {
     private DeviceProgram() {
     }
 
+    /**
+     * The most rules a program takes: the verifier's work grows with the square of a program's length, and a
+     * container needs a dozen or two (its defaults and its GPUs).
+     */
+    static final int MAX_RULES = 256;
+
     /** The program allowing what {@code rules} allow, and nothing else. */
     static long[] of(List<DeviceRule> rules) {
+        if (rules.size() > MAX_RULES) {
+            throw new CgroupException("a device allow-list of " + rules.size() + " rules is over the " + MAX_RULES
+                    + " a container may have; allow a whole major number ('c 195:* rwm') rather than each device");
+        }
         List<Long> code = new ArrayList<>();
         code.add(insn(LDX_MEM_W, TYPE, R1, 0, 0));      // access_type
         code.add(insn(ALU32_AND_K, TYPE, 0, 0, 0xffff));

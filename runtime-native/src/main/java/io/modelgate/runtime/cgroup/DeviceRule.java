@@ -34,12 +34,19 @@ public record DeviceRule(char type, int major, int minor, String access) {
         if (major < ANY || minor < ANY) {
             throw new IllegalArgumentException("device number " + major + ":" + minor + " is negative (use ANY for *)");
         }
-        if (access == null || access.isEmpty() || !access.matches("r?w?m?")) {
+        if (access == null || !access.matches("[rwm]{1,3}") || access.chars().distinct().count() < access.length()) {
             throw new IllegalArgumentException("device access '" + access + "' must be a non-empty combination of "
-                    + "r, w and m, in that order");
+                    + "r, w and m, each at most once");
         }
+        access = (access.indexOf('r') >= 0 ? "r" : "") + (access.indexOf('w') >= 0 ? "w" : "")
+                + (access.indexOf('m') >= 0 ? "m" : ""); // as the kernel lists it
         if (type == 'a' && (major != ANY || minor != ANY)) {
             throw new IllegalArgumentException("a rule for all devices ('a') cannot name a device number");
+        }
+        if (type == 'a' && !access.equals("rwm")) {
+            // the v1 devices controller takes any 'a' rule as every access to every device
+            throw new IllegalArgumentException("a rule for all devices ('a') allows every access; '" + access
+                    + "' alone cannot be given to all devices");
         }
     }
 

@@ -33,7 +33,17 @@ class CgroupsV2Test {
 
     @BeforeEach
     void setUp() throws IOException {
-        cgroups = new CgroupsV2(Fixtures.layout("v2").under(tmp), "modelgate", attached::put);
+        cgroups = new CgroupsV2(Fixtures.layout("v2").under(tmp), "modelgate", new DeviceFilter() {
+            @Override
+            public void attach(Path cgroup, List<DeviceRule> rules) {
+                attached.put(cgroup, rules);
+            }
+
+            @Override
+            public void clear(Path cgroup) {
+                attached.remove(cgroup);
+            }
+        });
         root = tmp.resolve("sys/fs/cgroup");
         kernelCgroup(root, "cpuset cpu io memory hugetlb pids rdma misc", "cpuset cpu io memory pids");
     }
@@ -91,7 +101,7 @@ class CgroupsV2Test {
         assertThat(Files.readString(dir.resolve("memory.max"))).isEqualTo("67108864");
         assertThat(Files.readString(dir.resolve("cpu.max"))).isEqualTo("50000 100000");
         assertThat(Files.readString(dir.resolve("pids.max"))).isEqualTo("20");
-        assertThat(cgroups.limits("c1")).isEqualTo(Limits.of(64 * MIB, 0.5, 20).withDevices(List.of(DeviceRule.ALL)));
+        assertThat(cgroups.limits("c1")).isEqualTo(Limits.of(64 * MIB, 0.5, 20));
     }
 
     @Test
@@ -106,6 +116,19 @@ class CgroupsV2Test {
         assertThat(attached).containsOnlyKeys(dir);
         assertThat(attached.get(dir)).containsAll(DeviceRule.CONTAINER_DEFAULTS).containsAll(gpu)
                 .hasSize(DeviceRule.CONTAINER_DEFAULTS.size() + 1);
+        assertThat(cgroups.limits("c1").devices()).isEqualTo(attached.get(dir));
+        assertThat(cgroups.limits("c2").devices()).containsExactly(DeviceRule.ALL);
+    }
+
+    @Test
+    void lifts_the_device_restriction_when_every_device_is_allowed_again() throws IOException {
+        Path dir = created("c1");
+        cgroups.apply("c1", Limits.of(64 * MIB, 0.5, 20));
+
+        cgroups.apply("c1", Limits.of(64 * MIB, 0.5, 20).withDevices(List.of(DeviceRule.ALL)));
+
+        assertThat(attached).doesNotContainKey(dir);
+        assertThat(cgroups.limits("c1").devices()).containsExactly(DeviceRule.ALL);
     }
 
     @Test

@@ -61,6 +61,66 @@ class DeviceFilterIT {
 
         assertThat(out).as("with both programs attached /dev/zero would stay closed").contains("null-ok", "zero-read-ok")
                 .doesNotContain("zero-write-ok");
+        assertThat(DeviceFilter.Bpf.programs(cgroup)).isEqualTo(1);
+    }
+
+    @Test
+    void lifts_the_restriction_when_cleared() throws Exception {
+        DeviceFilter.EBPF.attach(cgroup, List.of(DeviceRule.parse("c 1:3 rwm")));
+        DeviceFilter.EBPF.clear(cgroup);
+
+        assertThat(runInCgroup(TRY)).contains("null-ok", "zero-read-ok", "zero-write-ok");
+        assertThat(DeviceFilter.Bpf.programs(cgroup)).isZero();
+    }
+
+    @Test
+    void refuses_mknod_and_the_use_of_a_node_it_made_unless_a_rule_allows_it() throws Exception {
+        DeviceFilter.EBPF.attach(cgroup, List.of(DeviceRule.parse("c 1:3 rwm"), DeviceRule.parse("b 7:* m")));
+        Path nodes = Files.createTempDirectory("devices-it");
+        try {
+            // /dev/null's number made anew (a char node without m: refused); a loop device's (b 7:*, mknod only)
+            // may be made but not read
+            String out = runInCgroup("mknod " + nodes + "/null c 1:3 || echo null-mknod-refused; "
+                    + "mknod " + nodes + "/loop b 7 0 && echo loop-made; head -c 1 " + nodes + "/loop >/dev/null "
+                    + "|| echo loop-read-refused");
+            assertThat(out).contains("null-mknod-refused", "loop-made", "loop-read-refused");
+        } finally {
+            try (var left = Files.list(nodes)) {
+                for (Path p : left.toList()) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(nodes);
+        }
+    }
+
+    @Test
+    void loads_a_list_of_the_largest_size_a_container_may_have() throws Exception {
+        List<DeviceRule> many = new java.util.ArrayList<>(List.of(DeviceRule.parse("c 1:3 rwm")));
+        for (int minor = 0; many.size() < DeviceProgram.MAX_RULES; minor++) {
+            many.add(DeviceRule.charDevice(195, minor, "rw"));
+        }
+        DeviceFilter.EBPF.attach(cgroup, many);
+
+        assertThat(runInCgroup(TRY)).contains("null-ok").doesNotContain("zero-read-ok");
+    }
+
+    @Test
+    void leaves_one_program_when_several_threads_set_lists_at_once() throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                List<DeviceRule> rules = List.of(DeviceRule.parse("c 1:3 rwm"), DeviceRule.charDevice(1, 5, i % 2 == 0 ? "r" : "w"));
+                done.add(pool.submit(() -> DeviceFilter.EBPF.attach(cgroup, rules)));
+            }
+            for (var f : done) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(DeviceFilter.Bpf.programs(cgroup)).isEqualTo(1);
     }
 
     /** Runs {@code script} in a shell that first moves itself into the test's cgroup; its output and errors. */

@@ -13,6 +13,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * DeviceFilterIT): for every device and access in a table, the program's answer is the allow-list's.
  */
 class DeviceProgramTest {
+    // include/uapi/linux/bpf.h, written out here rather than taken from the generator
+    private static final int DEV_BLOCK = 1;
+    private static final int DEV_CHAR = 2;
+    private static final int ACC_MKNOD = 1;
+    private static final int ACC_READ = 2;
+    private static final int ACC_WRITE = 4;
     private static final char[] TYPES = {'b', 'c'};
     private static final int[][] DEVICES = {{1, 3}, {1, 5}, {1, 9}, {5, 2}, {8, 0}, {8, 1}, {136, 0}, {136, 7},
             {195, 0}, {195, 1}, {195, 255}, {4095, 1048575}};
@@ -59,6 +65,17 @@ class DeviceProgramTest {
         assertThatThrownBy(() -> DeviceProgram.access("rx")).hasMessageContaining("'x'");
     }
 
+    @Test
+    void refuses_more_rules_than_a_container_may_have_naming_the_limit() {
+        List<DeviceRule> many = new ArrayList<>();
+        for (int minor = 0; minor <= DeviceProgram.MAX_RULES; minor++) {
+            many.add(DeviceRule.charDevice(195, minor, "rw"));
+        }
+        assertThat(DeviceProgram.of(many.subList(0, DeviceProgram.MAX_RULES))).isNotEmpty();
+        assertThatThrownBy(() -> DeviceProgram.of(many)).isInstanceOf(CgroupException.class)
+                .hasMessageContaining("257 rules is over the 256");
+    }
+
     private static void assertMatchesRules(List<DeviceRule> rules) {
         long[] code = DeviceProgram.of(rules);
         for (char type : TYPES) {
@@ -82,9 +99,10 @@ class DeviceProgramTest {
 
     /** Runs the program on a bpf_cgroup_dev_ctx for the device and access; true when it answers 1. */
     private static boolean allows(long[] code, char type, int major, int minor, String access) {
-        int accessType = DeviceProgram.access(access) << 16
-                | (type == 'b' ? DeviceProgram.TYPE_BLOCK : DeviceProgram.TYPE_CHAR);
-        int[] context = {accessType, major, minor};
+        int bits = (access.contains("r") ? ACC_READ : 0) | (access.contains("w") ? ACC_WRITE : 0)
+                | (access.contains("m") ? ACC_MKNOD : 0);
+        // struct bpf_cgroup_dev_ctx: access_type (access << 16 | type), major, minor; 4 bytes each
+        int[] context = {bits << 16 | (type == 'b' ? DEV_BLOCK : DEV_CHAR), major, minor};
         long[] r = new long[11];
         r[1] = -1; // the context pointer: only read through, at offsets 0, 4 and 8
         for (int pc = 0, steps = 0; steps < 10_000; steps++) {

@@ -22,6 +22,19 @@ class DeviceRuleTest {
         assertThatThrownBy(() -> DeviceRule.parse("x 1:3 r")).hasMessageContaining("is not of the form");
         assertThatThrownBy(() -> DeviceRule.charDevice(1, 3, "")).hasMessageContaining("non-empty combination of r, w and m");
         assertThatThrownBy(() -> new DeviceRule('a', 1, 3, "rwm")).hasMessageContaining("cannot name a device number");
+        assertThatThrownBy(() -> DeviceRule.charDevice(1, 3, "rr")).hasMessageContaining("each at most once");
+    }
+
+    @Test
+    void takes_access_letters_in_any_order_and_lists_them_as_the_kernel_does() {
+        assertThat(DeviceRule.parse("c 1:3 mrw")).isEqualTo(DeviceRule.parse("c 1:3 rwm"));
+        assertThat(DeviceRule.parse("b 8:* mr").toString()).isEqualTo("b 8:* rm");
+    }
+
+    @Test
+    void refuses_a_rule_for_all_devices_with_less_than_every_access() {
+        // the v1 controller would read "a *:* r" as every access to every device, and a v2 program as read-only
+        assertThatThrownBy(() -> DeviceRule.parse("a *:* r")).hasMessageContaining("allows every access");
     }
 
     @Test
