@@ -107,7 +107,10 @@ class GatewayIT {
             assertThat(Replicas.running(containers, "iris")).hasSize(1).doesNotContain(first);
             ModelsApi.authed().get("/models/iris").then()
                     .body("status.lastExit", org.hamcrest.Matchers.containsString(first + " exited"))
-                    .body("status.replicaExits", org.hamcrest.Matchers.equalTo(1));
+                    .body("status.replicaExits", org.hamcrest.Matchers.equalTo(1))
+                    // the killed replica's container is gone, its last words kept: the server's start-up lines
+                    .body("status.replicas[0].lastOutput", org.hamcrest.Matchers.hasItem(
+                            org.hamcrest.Matchers.containsString("listening on")));
         } finally {
             ModelsApi.authed().when().delete("/models/iris").then().statusCode(204);
         }

@@ -298,6 +298,9 @@ public class ModelsResource {
                 v.address().ifPresent(a -> r.put("address", a.toString()));
                 r.put("restarts", v.restarts());
                 v.lastExit().ifPresent(e -> r.put("lastExit", e));
+                if (!v.lastOutput().isEmpty()) {
+                    v.lastOutput().forEach(r.putArray("lastOutput")::add);
+                }
                 v.reason().ifPresent(e -> r.put("reason", e));
             }
         });

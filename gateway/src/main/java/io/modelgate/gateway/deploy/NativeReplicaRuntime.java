@@ -228,6 +228,17 @@ final class NativeReplicaRuntime implements ReplicaRuntime {
     }
 
     @Override
+    public List<String> lastOutput(Replica replica, int lines) {
+        try {
+            List<io.modelgate.runtime.process.LogEntry> log = containers.logs(replica.id());
+            return log.subList(Math.max(0, log.size() - lines), log.size()).stream()
+                    .map(io.modelgate.runtime.process.LogEntry::text).toList();
+        } catch (IOException | RuntimeException unreadable) {
+            return List.of();
+        }
+    }
+
+    @Override
     public boolean ready(Replica replica) {
         try {
             HttpRequest probe = HttpRequest.newBuilder(replica.base().resolve(replica.healthPath()))

@@ -85,11 +85,19 @@ public final class Reconciler {
     /**
      * One replica as shown to users.
      *
-     * @param reason why it is pending or crashed, and when it is restarted
+     * @param lastExit   how the slot's last replica ended (exit code, OOM kill, not ready in time)
+     * @param lastOutput that replica's last lines of output (its container is gone), to say why
+     * @param reason     why it is pending or crashed, and when it is restarted
      */
     public record ReplicaView(String name, int revision, State state, Optional<URI> address, int restarts,
-                              Optional<String> lastExit, Optional<String> reason) {
+                              Optional<String> lastExit, List<String> lastOutput, Optional<String> reason) {
+        public ReplicaView {
+            lastOutput = List.copyOf(lastOutput);
+        }
     }
+
+    /** How many of a failed replica's last lines of output its slot keeps. */
+    static final int LAST_OUTPUT_LINES = 20;
 
     /**
      * One model's replicas as the reconciler tracks them.
@@ -132,6 +140,7 @@ public final class Reconciler {
         Instant readySince;
         Instant restartAt;
         String lastExit;
+        List<String> lastOutput = List.of();
         String reason;
 
         Slot(Revision revision, String name) {
@@ -315,6 +324,7 @@ public final class Reconciler {
         for (Check c : checks) {
             Optional<String> why = runtime.exited(c.replica());
             if (why.isPresent()) {
+                List<String> output = runtime.lastOutput(c.replica(), LAST_OUTPUT_LINES);
                 synchronized (this) {
                     Slot s = c.s();
                     if (models.get(c.m().name) == c.m() && s.replica == c.replica()
@@ -322,15 +332,18 @@ public final class Reconciler {
                         LOG.warnf("replica %s of model '%s' %s", s.name, c.m().name, why.get());
                         c.m().lastExit = "replica " + s.name + " " + why.get();
                         c.m().exits++;
-                        crashed(c.m(), s, why.get());
+                        crashed(c.m(), s, why.get(), output);
                     }
                 }
             }
         }
     }
 
-    /** Marks a slot crashed, removes its container and sets when it is restarted. Lock held. */
-    private void crashed(Model m, Slot s, String why) {
+    /**
+     * Marks a slot crashed, removes its container and sets when it is restarted; its last lines of {@code output}
+     * are kept, as its logs go with the container. Lock held.
+     */
+    private void crashed(Model m, Slot s, String why, List<String> output) {
         Instant now = clock.instant();
         if (s.readySince != null && Duration.between(s.readySince, now).compareTo(BACKOFF_RESET) >= 0) {
             s.failures = 0;
@@ -339,6 +352,7 @@ public final class Reconciler {
         s.failures++;
         s.state = State.CRASHED;
         s.lastExit = why;
+        s.lastOutput = List.copyOf(output);
         s.readySince = null;
         s.restartAt = now.plus(delay);
         s.reason = (s.failures > 1 ? "crash loop: failed " + s.failures + " times in a row; " : "")
@@ -401,7 +415,7 @@ public final class Reconciler {
             }
             views.add(new ReplicaView(s.name, s.revision.number(), s.state,
                     Optional.ofNullable(s.replica).map(r -> r.base().resolve("/")), s.restarts,
-                    Optional.ofNullable(s.lastExit), Optional.ofNullable(s.reason)));
+                    Optional.ofNullable(s.lastExit), s.lastOutput, Optional.ofNullable(s.reason)));
         }
         views.sort(Comparator.comparingInt(ReplicaView::revision).thenComparing(ReplicaView::name));
         return Optional.of(new Status(m.desired, ready, starting, Optional.ofNullable(m.lastError), m.exits,
@@ -467,7 +481,7 @@ public final class Reconciler {
             synchronized (this) {
                 m.lastError = "replica " + name + " did not start: " + e.getMessage();
                 if (s.state == State.STARTING) {
-                    crashed(m, s, "did not start: " + e.getMessage());
+                    crashed(m, s, "did not start: " + e.getMessage(), List.of());
                 } else {
                     m.slots.remove(s);
                 }
@@ -518,11 +532,12 @@ public final class Reconciler {
             Thread.currentThread().interrupt();
             return;
         }
+        List<String> output = runtime.lastOutput(replica, LAST_OUTPUT_LINES);
         synchronized (this) {
             if (s.state == State.STARTING && s.replica == replica) {
                 m.lastError = "replica " + s.name + " was not ready (" + replica.healthPath() + ") within "
-                        + timeouts.ready().toSeconds() + " s; see its logs with 'modelgate logs " + s.name + "'";
-                crashed(m, s, "was not ready within " + timeouts.ready().toSeconds() + " s");
+                        + timeouts.ready().toSeconds() + " s; GET /models/" + m.name + " shows its last lines of output (lastOutput)";
+                crashed(m, s, "was not ready within " + timeouts.ready().toSeconds() + " s", output);
             }
         }
     }

@@ -25,6 +25,12 @@ public interface ReplicaRuntime {
     Optional<String> exited(Replica replica);
 
     /**
+     * The last {@code lines} lines the replica's processes wrote, stdout and stderr as they came; empty when they
+     * cannot be read (the replica is gone).
+     */
+    List<String> lastOutput(Replica replica, int lines);
+
+    /**
      * The replicas an earlier gateway process started in this home and left behind (it was killed), running or not;
      * {@link #stop} removes them.
      */

@@ -72,6 +72,12 @@ class ReconcilerTest {
         }
 
         @Override
+        public List<String> lastOutput(Replica replica, int lines) {
+            return crashed.contains(replica.name()) ? List.of("loading " + replica.name(), "boom: out of luck")
+                    : List.of("loading " + replica.name());
+        }
+
+        @Override
         public List<LeftOver> leftOver() {
             return left;
         }
@@ -269,7 +275,10 @@ class ReconcilerTest {
                 new Reconciler.Timeouts(Duration.ofMillis(200), Duration.ofSeconds(1)));
         r.scale(deployment("m"), 1);
         eventually("error recorded", () -> r.status("m").orElseThrow().lastError().isPresent());
-        assertThat(r.status("m").orElseThrow().lastError().orElseThrow()).contains("was not ready (/ready) within");
+        assertThat(r.status("m").orElseThrow().lastError().orElseThrow()).contains("was not ready (/ready) within")
+                .contains("GET /models/m shows its last lines of output");
+        assertThat(views(r, "m")).singleElement().satisfies(v -> assertThat(v.lastOutput()).singleElement()
+                .asString().startsWith("loading m-"));
         eventually("stopped", runtime.running::isEmpty);
         assertThat(router.stats("m").orElseThrow().endpoints()).isZero();
     }
@@ -293,8 +302,13 @@ class ReconcilerTest {
         eventually("replaced", () -> r.ready("m") == 2 && runtime.running.size() == 2);
         assertThat(runtime.running).doesNotContain(victim);
         assertThat(views(r, "m")).extracting(Reconciler.ReplicaView::restarts).containsExactlyInAnyOrder(0, 1);
-        assertThat(views(r, "m")).filteredOn(v -> v.restarts() == 1).singleElement()
-                .satisfies(v -> assertThat(v.lastExit()).hasValue("exited with exit code 137"));
+        assertThat(views(r, "m")).filteredOn(v -> v.restarts() == 1).singleElement().satisfies(v -> {
+            assertThat(v.lastExit()).hasValue("exited with exit code 137");
+            assertThat(v.lastOutput()).as("the exited replica's, kept after its container went")
+                    .containsExactly("loading " + victim, "boom: out of luck");
+        });
+        assertThat(views(r, "m")).filteredOn(v -> v.restarts() == 0).singleElement()
+                .satisfies(v -> assertThat(v.lastOutput()).isEmpty());
     }
 
     @Test
