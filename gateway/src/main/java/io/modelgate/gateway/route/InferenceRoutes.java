@@ -11,7 +11,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.impl.HttpUtils;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
@@ -20,6 +19,8 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -142,14 +143,60 @@ public class InferenceRoutes {
     }
 
     /**
-     * The path as it is routed, and passed on to the replica: percent-encoded unreserved characters decoded, dot
-     * segments and empty ones removed (RFC 3986, 6.2.2), as Vert.x Web does for the management API and nginx before it
-     * picks a location; so {@code /v2/models/ir%69s/infer} reaches iris, and {@code /models/a/proxy/../../b/proxy/x}
-     * model b's {@code /x}, never a's. Most paths have nothing to normalise and are taken as they are.
+     * The path as it is routed, and passed on to the replica, normalised as RFC 3986 (6.2.2) says: percent-encoded
+     * unreserved characters decoded, then {@code .} and {@code ..} segments removed (5.2.4); so
+     * {@code /v2/models/ir%69s/infer} reaches iris, and {@code /models/a/proxy/../../b/proxy/x} model b's {@code /x},
+     * never a's. Empty segments stay, as does every other escape ({@code %2F} is not a separator), malformed ones
+     * included: the replica reads those. Most paths have nothing to normalise and are taken as they are.
      */
     static String normalized(String path) {
-        return path.indexOf('%') < 0 && !path.contains("/.") && !path.contains("//") ? path
-                : HttpUtils.normalizePath(path);
+        if (path.indexOf('%') < 0 && !path.contains("/.")) {
+            return path;
+        }
+        String decoded = decodeUnreserved(path);
+        List<String> out = new ArrayList<>();
+        String[] segments = decoded.substring(decoded.startsWith("/") ? 1 : 0).split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String segment = segments[i];
+            if (segment.equals(".") || segment.equals("..")) {
+                if (segment.equals("..") && !out.isEmpty()) {
+                    out.remove(out.size() - 1);
+                }
+                if (i == segments.length - 1) {
+                    out.add(""); // "/a/b/.." is "/a/"
+                }
+            } else {
+                out.add(segment);
+            }
+        }
+        return "/" + String.join("/", out);
+    }
+
+    /** {@code %41} is {@code A}: the escapes of ALPHA, DIGIT, '-', '.', '_' and '~' decoded, all others kept. */
+    private static String decodeUnreserved(String path) {
+        if (path.indexOf('%') < 0) {
+            return path;
+        }
+        StringBuilder b = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            int high = c == '%' && i + 2 < path.length() ? hex(path.charAt(i + 1)) : -1;
+            int low = high >= 0 ? hex(path.charAt(i + 2)) : -1;
+            char decoded = (char) (high * 16 + low);
+            if (low >= 0 && (decoded >= 'A' && decoded <= 'Z' || decoded >= 'a' && decoded <= 'z'
+                    || decoded >= '0' && decoded <= '9' || decoded == '-' || decoded == '.' || decoded == '_'
+                    || decoded == '~')) {
+                b.append(decoded);
+                i += 2;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static int hex(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     /** Serves the request when it has the one method the path takes, else 405 naming that method. */
