@@ -109,7 +109,8 @@ class GatewayIT {
                     .body("status.lastExit", org.hamcrest.Matchers.containsString(first + " exited"))
                     .body("status.replicaExits", org.hamcrest.Matchers.equalTo(1))
                     // the killed replica's container is gone, its last words kept: the server's start-up lines
-                    .body("status.replicas[0].lastOutput", org.hamcrest.Matchers.hasItem(
+                    .body("status.replicas[0].lastOutput.replica", org.hamcrest.Matchers.equalTo(first))
+                    .body("status.replicas[0].lastOutput.lines", org.hamcrest.Matchers.hasItem(
                             org.hamcrest.Matchers.containsString("listening on")));
         } finally {
             ModelsApi.authed().when().delete("/models/iris").then().statusCode(204);

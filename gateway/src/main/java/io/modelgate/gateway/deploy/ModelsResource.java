@@ -298,9 +298,11 @@ public class ModelsResource {
                 v.address().ifPresent(a -> r.put("address", a.toString()));
                 r.put("restarts", v.restarts());
                 v.lastExit().ifPresent(e -> r.put("lastExit", e));
-                if (!v.lastOutput().isEmpty()) {
-                    v.lastOutput().forEach(r.putArray("lastOutput")::add);
-                }
+                v.lastOutput().ifPresent(o -> {
+                    ObjectNode output = r.putObject("lastOutput");
+                    output.put("replica", o.replica());
+                    o.lines().forEach(output.putArray("lines")::add);
+                });
                 v.reason().ifPresent(e -> r.put("reason", e));
             }
         });

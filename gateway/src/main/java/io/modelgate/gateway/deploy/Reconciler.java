@@ -86,15 +86,29 @@ public final class Reconciler {
      * One replica as shown to users.
      *
      * @param lastExit   how the slot's last replica ended (exit code, OOM kill, not ready in time)
-     * @param lastOutput that replica's last lines of output (its container is gone), to say why
+     * @param lastOutput the last lines of output of the last replica in the slot that failed and had any (its
+     *                   container is gone), to say why
      * @param reason     why it is pending or crashed, and when it is restarted
      */
     public record ReplicaView(String name, int revision, State state, Optional<URI> address, int restarts,
-                              Optional<String> lastExit, List<String> lastOutput, Optional<String> reason) {
-        public ReplicaView {
-            lastOutput = List.copyOf(lastOutput);
+                              Optional<String> lastExit, Optional<Output> lastOutput, Optional<String> reason) {
+    }
+
+    /** A failed replica's last lines of output, each at most {@link #OUTPUT_LINE_CHARS} characters. */
+    public record Output(String replica, List<String> lines) {
+        public Output {
+            lines = lines.stream().map(Output::trim).toList();
+        }
+
+        /** What a terminal would show of the line (the text after its last carriage return), cut to a size. */
+        private static String trim(String line) {
+            String shown = line.substring(line.lastIndexOf('\r') + 1);
+            return shown.length() <= OUTPUT_LINE_CHARS ? shown
+                    : shown.substring(0, OUTPUT_LINE_CHARS) + "... (" + shown.length() + " characters)";
         }
     }
+
+    static final int OUTPUT_LINE_CHARS = 1_000;
 
     /** How many of a failed replica's last lines of output its slot keeps. */
     static final int LAST_OUTPUT_LINES = 20;
@@ -140,7 +154,7 @@ public final class Reconciler {
         Instant readySince;
         Instant restartAt;
         String lastExit;
-        List<String> lastOutput = List.of();
+        Output lastOutput;
         String reason;
 
         Slot(Revision revision, String name) {
@@ -352,7 +366,9 @@ public final class Reconciler {
         s.failures++;
         s.state = State.CRASHED;
         s.lastExit = why;
-        s.lastOutput = List.copyOf(output);
+        if (!output.isEmpty()) {
+            s.lastOutput = new Output(s.name, output); // a later failure without output does not hide it
+        }
         s.readySince = null;
         s.restartAt = now.plus(delay);
         s.reason = (s.failures > 1 ? "crash loop: failed " + s.failures + " times in a row; " : "")
@@ -415,7 +431,7 @@ public final class Reconciler {
             }
             views.add(new ReplicaView(s.name, s.revision.number(), s.state,
                     Optional.ofNullable(s.replica).map(r -> r.base().resolve("/")), s.restarts,
-                    Optional.ofNullable(s.lastExit), s.lastOutput, Optional.ofNullable(s.reason)));
+                    Optional.ofNullable(s.lastExit), Optional.ofNullable(s.lastOutput), Optional.ofNullable(s.reason)));
         }
         views.sort(Comparator.comparingInt(ReplicaView::revision).thenComparing(ReplicaView::name));
         return Optional.of(new Status(m.desired, ready, starting, Optional.ofNullable(m.lastError), m.exits,

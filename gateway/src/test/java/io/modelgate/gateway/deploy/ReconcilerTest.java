@@ -269,6 +269,14 @@ class ReconcilerTest {
     }
 
     @Test
+    void keeps_of_each_output_line_what_a_terminal_shows_cut_to_a_size() {
+        String bar = "loading 10%\rloading 55%\rloading 100%";
+        String huge = "x".repeat(Reconciler.OUTPUT_LINE_CHARS + 5);
+        assertThat(new Reconciler.Output("m-1", List.of(bar, huge, "")).lines()).containsExactly("loading 100%",
+                "x".repeat(Reconciler.OUTPUT_LINE_CHARS) + "... (" + (Reconciler.OUTPUT_LINE_CHARS + 5) + " characters)", "");
+    }
+
+    @Test
     void stops_a_replica_that_is_not_ready_in_time() throws Exception {
         runtime.neverReady = true;
         Reconciler r = new Reconciler(runtime, router, executor, clock,
@@ -277,8 +285,8 @@ class ReconcilerTest {
         eventually("error recorded", () -> r.status("m").orElseThrow().lastError().isPresent());
         assertThat(r.status("m").orElseThrow().lastError().orElseThrow()).contains("was not ready (/ready) within")
                 .contains("GET /models/m shows its last lines of output");
-        assertThat(views(r, "m")).singleElement().satisfies(v -> assertThat(v.lastOutput()).singleElement()
-                .asString().startsWith("loading m-"));
+        assertThat(views(r, "m")).singleElement().satisfies(v -> assertThat(v.lastOutput().orElseThrow().lines())
+                .singleElement().asString().startsWith("loading m-"));
         eventually("stopped", runtime.running::isEmpty);
         assertThat(router.stats("m").orElseThrow().endpoints()).isZero();
     }
@@ -305,10 +313,27 @@ class ReconcilerTest {
         assertThat(views(r, "m")).filteredOn(v -> v.restarts() == 1).singleElement().satisfies(v -> {
             assertThat(v.lastExit()).hasValue("exited with exit code 137");
             assertThat(v.lastOutput()).as("the exited replica's, kept after its container went")
-                    .containsExactly("loading " + victim, "boom: out of luck");
+                    .hasValue(new Reconciler.Output(victim, List.of("loading " + victim, "boom: out of luck")));
         });
         assertThat(views(r, "m")).filteredOn(v -> v.restarts() == 0).singleElement()
                 .satisfies(v -> assertThat(v.lastOutput()).isEmpty());
+    }
+
+    @Test
+    void keeps_a_crashed_replicas_output_when_the_next_one_fails_without_any() throws Exception {
+        Reconciler r = reconciler();
+        r.scale(deployment("m"), 1);
+        eventually("ready", () -> r.ready("m") == 1);
+        String victim = runtime.running.iterator().next();
+        runtime.crashed.add(victim);
+        runtime.failStarts = true;
+
+        r.removeExited();
+        clock.advance(Duration.ofSeconds(1));
+        r.scale(deployment("m"), 1);
+        eventually("the restart failed too", () -> views(r, "m").get(0).lastExit().orElseThrow().startsWith("did not start"));
+
+        assertThat(views(r, "m").get(0).lastOutput()).map(Reconciler.Output::replica).hasValue(victim);
     }
 
     @Test
