@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +53,8 @@ class CgroupParentIT {
                 .isNotEmpty().allMatch(dir -> dir.getFileName().toString().equals(c.id()));
         assertThat(removing.inspect("elsewhere").state()).isEqualTo("running");
 
+        // sleep as pid 1 ignores SIGTERM: after the grace the stop kills what is in the container's cgroups
+        assertThat(removing.stop("elsewhere", Duration.ofMillis(200)).running()).isFalse();
         removing.remove("elsewhere", true);
 
         assertThat(removing.list(true)).isEmpty();
