@@ -43,7 +43,8 @@ public class GatewayMetrics implements Router.Observer {
     }
 
     /** The names of the meters tagged by model that {@link #forget} removes with the model. */
-    private static final List<String> PER_MODEL = List.of("modelgate.request", "modelgate.queue.", "modelgate.cold.");
+    private static final List<String> PER_MODEL = List.of("modelgate.request", "modelgate.queue.", "modelgate.cold.",
+            "modelgate.revision.");
 
     private final MeterRegistry registry;
     /** Cold starts under way: model → System.nanoTime() of the request that found no ready replica. */
@@ -60,6 +61,14 @@ public class GatewayMetrics implements Router.Observer {
         RequestMeters meters = meters(model);
         meters.duration.record(took);
         meters.outcome(outcome).increment();
+    }
+
+    /**
+     * A call that reached a replica of {@code revision}, with the status its caller got: the replica's, or the
+     * gateway's 502/504 when the answer broke off or timed out. Per revision, so a canary can be told apart.
+     */
+    public void answered(String model, int revision, int status) {
+        meters(model).answered(revision, status).increment();
     }
 
     /** A call to a deployed model that the gateway refused itself (401, 413): counted, not timed. */
@@ -83,6 +92,8 @@ public class GatewayMetrics implements Router.Observer {
         final Timer duration;
         final Timer queueWait;
         final AtomicReferenceArray<Counter> outcomes = new AtomicReferenceArray<>(Outcome.values().length);
+        /** revision → a counter per status class (1xx to 5xx: index 1 to 5), each made on first use. */
+        final Map<Integer, AtomicReferenceArray<Counter>> byRevision = new ConcurrentHashMap<>();
 
         RequestMeters(String model) {
             this.model = model;
@@ -102,6 +113,23 @@ public class GatewayMetrics implements Router.Observer {
                 counter = Counter.builder("modelgate.requests").description("Inference requests by how they ended")
                         .tag("model", model).tag("outcome", outcome.tag()).register(registry);
                 outcomes.set(outcome.ordinal(), counter);
+            }
+            return counter;
+        }
+
+        Counter answered(int revision, int status) {
+            int statusClass = status >= 100 && status < 600 ? status / 100 : 5;
+            AtomicReferenceArray<Counter> classes = byRevision.get(revision);
+            if (classes == null) {
+                classes = byRevision.computeIfAbsent(revision, r -> new AtomicReferenceArray<>(6));
+            }
+            Counter counter = classes.get(statusClass);
+            if (counter == null) {
+                counter = Counter.builder("modelgate.revision.requests")
+                        .description("Inference requests a replica of the revision took, by the status class answered")
+                        .tag("model", model).tag("revision", Integer.toString(revision))
+                        .tag("code_class", statusClass + "xx").register(registry);
+                classes.set(statusClass, counter);
             }
             return counter;
         }

@@ -265,6 +265,7 @@ public class InferenceRoutes {
         } else if (result instanceof RouteResult.Served<ReplicaProxy.Exchange> served) {
             if (served.value() == ReplicaProxy.Exchange.ANSWERED) {
                 metrics.request(model, Outcome.SERVED, took);
+                metrics.answered(model, served.endpoint().revision(), out.getStatusCode());
             } else if (served.value() == ReplicaProxy.Exchange.BODY_TOO_LARGE) {
                 metrics.rejected(model);
                 problem(request, tooLarge("the request body, sent without a Content-Length, grew past the limit as "
@@ -286,11 +287,14 @@ public class InferenceRoutes {
             problem(request, Problem.of(502, "Replicas unreachable", u.reason()));
         } else if (result instanceof RouteResult.Failed<?> f) {
             metrics.request(model, Outcome.FAILED, took);
+            boolean timedOut = !out.headWritten() && f.cause() instanceof TimeoutException;
+            // a 5xx for the revision even when the replica's head went out: the answer broke off
+            metrics.answered(model, f.endpoint().revision(), timedOut ? 504 : 502);
             if (out.headWritten()) {
                 if (!out.ended()) {
                     out.reset(); // the answer began and broke off: the caller must not take it for complete
                 }
-            } else if (f.cause() instanceof TimeoutException) {
+            } else if (timedOut) {
                 problem(request, Problem.of(504, "Replica timed out", "model '" + model + "': the replica sent "
                         + "nothing for " + timeout.toMillis() + " ms (" + (deploymentsOwn ? "the deployment's timeout"
                         : "modelgate.inference.timeout") + ")"));

@@ -265,7 +265,7 @@ final class ModelPool {
                     release(r, Outcome.BROKE);
                     result.complete(new RouteResult.Failed<>("replica " + r.endpoint.id() + " of model '" + model
                             + "' failed while answering: " + cause.getMessage(),
-                            cause instanceof Exception ex ? ex : new IOException(cause)));
+                            cause instanceof Exception ex ? ex : new IOException(cause), r.endpoint));
                 }
             });
         }

@@ -24,7 +24,7 @@ public sealed interface RouteResult<T> {
     record Unreachable<T>(String reason, Exception cause) implements RouteResult<T> {
     }
 
-    /** The call reached a replica and then broke (reset mid-answer, timeout): 502, not retried. */
-    record Failed<T>(String reason, Exception cause) implements RouteResult<T> {
+    /** The call reached a replica ({@code endpoint}) and then broke (reset mid-answer, timeout): 502, not retried. */
+    record Failed<T>(String reason, Exception cause, Endpoint endpoint) implements RouteResult<T> {
     }
 }

@@ -54,11 +54,26 @@ class GatewayMetricsTest {
     }
 
     @Test
+    void counts_answers_per_revision_by_status_class() {
+        metrics.answered("iris", 1, 200);
+        metrics.answered("iris", 1, 204);
+        metrics.answered("iris", 2, 503);
+        metrics.answered("iris", 2, 404);
+
+        assertThat(registry.scrape())
+                .contains("modelgate_revision_requests_total{code_class=\"2xx\",model=\"iris\",revision=\"1\",} 2.0")
+                .contains("modelgate_revision_requests_total{code_class=\"5xx\",model=\"iris\",revision=\"2\",} 1.0")
+                .contains("modelgate_revision_requests_total{code_class=\"4xx\",model=\"iris\",revision=\"2\",} 1.0")
+                .doesNotContain("code_class=\"4xx\",model=\"iris\",revision=\"1\"");
+    }
+
+    @Test
     void forgets_every_per_model_series_with_the_model() {
         metrics.request("iris", GatewayMetrics.Outcome.SERVED, Duration.ofMillis(3));
         metrics.waited("iris", Duration.ZERO);
         metrics.coldStartBegan("iris", System.nanoTime());
         metrics.routable("iris");
+        metrics.answered("iris", 2, 200);
         metrics.waited("other", Duration.ZERO);
 
         metrics.forget("iris");

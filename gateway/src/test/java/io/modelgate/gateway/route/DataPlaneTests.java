@@ -210,6 +210,30 @@ abstract class DataPlaneTests {
     }
 
     @Test
+    void counts_each_revisions_answers_by_status_class() {
+        router.register("echo", RoutingPolicy.of(0).withReplicaTimeout(Duration.ofMillis(500)));
+        router.setEndpoints("echo", List.of(Endpoint.of("r7", endpoint().base(), 7)));
+        String ok = "modelgate_revision_requests_total{code_class=\"2xx\",model=\"echo\",revision=\"7\"}";
+        String failed = "modelgate_revision_requests_total{code_class=\"5xx\",model=\"echo\",revision=\"7\"}";
+        double okBefore = metric(ok);
+        double failedBefore = metric(failed);
+
+        call().contentType(ContentType.JSON).body("{}").when().post("/v2/models/echo/infer").then().statusCode(200);
+        call().body("hi").when().put("/models/echo/proxy/custom").then().statusCode(201);
+        call().contentType(ContentType.JSON).body("\"hold\"").when().post("/v2/models/echo/infer").then().statusCode(504);
+
+        assertThat(metric(ok) - okBefore).isEqualTo(2.0);
+        assertThat(metric(failed) - failedBefore).as("the timeout the caller got").isEqualTo(1.0);
+    }
+
+    /** A series' value scraped from the main port's /q/metrics; 0 while it does not exist. */
+    private static double metric(String series) {
+        return given().when().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+                .findFirst().orElse(0.0);
+    }
+
+    @Test
     void a_deployments_own_timeout_overrides_the_gateways() {
         // the gateway's modelgate.inference.timeout is 60 s here; the model's own is 1 s
         router.register("echo", RoutingPolicy.of(0).withReplicaTimeout(Duration.ofSeconds(1)));
