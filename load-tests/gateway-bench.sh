@@ -11,7 +11,10 @@
 # Each measured run follows a warm-up run of --warmup seconds (default 15) on the same path: the gateway's JIT needs
 # that long on a loaded 2-core machine (with 2 s its compiler threads still took about half a core during the run).
 #
-#   load-tests/gateway-bench.sh [--seconds N] [--warmup N] [--connections "1 16"]
+#   load-tests/gateway-bench.sh [--seconds N] [--warmup N] [--connections "1 16"] [--rounds N]
+# With --rounds N the three paths are measured N times in turn (direct, gateway, nginx, direct, ...) and each
+# figure is the median over the rounds, with the gateway/nginx ratio of every round beside it: one run on a
+# shared machine can be an outlier (0.70x once where the runs around it read 0.87-0.91x).
 # Each proxy gets one thread for its connections: nginx one worker process, the gateway one event loop
 # (QUARKUS_HTTP_IO_THREADS=N in the environment gives it N; the gateway's own default is 2 per core). On 2 cores
 # shared with wrk and the replica, one loop also costs the gateway the least CPU per request: 29-31 µs against
@@ -22,6 +25,7 @@ ROOT="$LT_ROOT"
 opt seconds DURATION 10 "seconds per measurement"
 opt warmup WARMUP 15 "seconds of warm-up on each path before its measurement"
 opt connections CONNECTIONS "1 16" "wrk connections, one measurement each"
+opt rounds ROUNDS 1 "times each path is measured, in turn; each figure is the median over them"
 parse_opts "$@"
 need_root "gateway-bench"
 need wrk
@@ -126,33 +130,45 @@ measure() { # NAME URL CONNECTIONS
     CPU["$1/$3"]=$(echo "($ua + $sa - $ub - $sb) * $TICK_US / $requests" | bc -l)
     SYS["$1/$3"]=$(echo "($sa - $sb) * $TICK_US / $requests" | bc -l)
   fi
-  echo "gateway-bench: $1/$3: ${R["$1/$3"]}${CPU["$1/$3"]:+ cpu_us_per_request=${CPU["$1/$3"]} system_us_per_request=${SYS["$1/$3"]}}" >&2
+  echo "gateway-bench: $1/$3 (round $round): ${R["$1/$3"]}${CPU["$1/$3"]:+ cpu_us_per_request=${CPU["$1/$3"]} system_us_per_request=${SYS["$1/$3"]}}" >&2
+  ROUNDS_R["$1/$3"]+="${R["$1/$3"]} cpu=${CPU["$1/$3"]:-0} sys=${SYS["$1/$3"]:-0}"$'\n'
 }
+declare -A ROUNDS_R
 # the gateway's JIT compiles its hot paths during the first runs through it: a longer warm-up (3x --warmup) before
 # anything is measured. Under this load on 2 cores its C2 compiler thread still took 5-10% of the gateway's CPU 30 s
 # in, and next to nothing after 45 s; with only the per-path warm-up, CPU per request read 62 µs in one run, 39 µs
 # after a first warm-up
 BODY_FILE="$REQ" wrk -t1 -c16 -d"$((WARMUP * 3))s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$GW/v2/models/iris/infer" >/dev/null
 for c in $CONNECTIONS; do
-  measure direct "http://$REPLICA:8080/v2/models/iris/infer" "$c"
-  measure gateway "$GW/v2/models/iris/infer" "$c"
-  measure nginx "http://127.0.0.1:$NGINX_PORT/v2/models/iris/infer" "$c"
+  for round in $(seq 1 "$ROUNDS"); do
+    measure direct "http://$REPLICA:8080/v2/models/iris/infer" "$c"
+    measure gateway "$GW/v2/models/iris/infer" "$c"
+    measure nginx "http://127.0.0.1:$NGINX_PORT/v2/models/iris/infer" "$c"
+  done
 done
-field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${R[$1]}"; }
+# FIELD of PATH/CONN: the median over the rounds (the middle one; the upper middle of an even count)
+field() {
+  sed -n "s/.*[ ^]$2=\([0-9.]*\).*/\1/p" <<<"${ROUNDS_R[$1]}" | sort -g | awk '{v[NR]=$1} END {print v[int(NR/2)+1]}'
+}
+ratios() { # CONN: gateway/nginx requests/s of each round
+  paste -d' ' <(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"${ROUNDS_R["gateway/$1"]}") \
+              <(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"${ROUNDS_R["nginx/$1"]}") | awk '{printf "%s%.2fx", (NR>1?" ":""), $1/$2}'
+}
 
 echo
-echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica; nginx 1 worker, gateway ${QUARKUS_HTTP_IO_THREADS:-1} event loop(s)"
+echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, ${ROUNDS} round(s) (medians), wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica; nginx 1 worker, gateway ${QUARKUS_HTTP_IO_THREADS:-1} event loop(s)"
 printf '%-8s %5s | %9s %9s %9s %7s %13s %10s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors" "proxy CPU us" "of it sys"
 for c in $CONNECTIONS; do
   for p in direct gateway nginx; do
     printf '%-8s %5s | %9.0f %9.3f %9.3f %7s %13s %10s\n' "$p" "$c" "$(field "$p/$c" rps)" "$(field "$p/$c" p50_ms)" \
-      "$(field "$p/$c" p99_ms)" "$(field "$p/$c" errors)" "$(printf '%.1f' "${CPU["$p/$c"]:-0}" | sed 's/^0\.0$/-/')" \
-      "$(printf '%.1f' "${SYS["$p/$c"]:-0}" | sed 's/^0\.0$/-/')"
+      "$(field "$p/$c" p99_ms)" "$(field "$p/$c" errors)" "$(printf '%.1f' "$(field "$p/$c" cpu)" | sed 's/^0\.0$/-/')" \
+      "$(printf '%.1f' "$(field "$p/$c" sys)" | sed 's/^0\.0$/-/')"
   done
   printf '  gateway adds %.3f ms at p50 (nginx %.3f ms); gateway/nginx throughput %.2fx\n' \
     "$(echo "$(field "gateway/$c" p50_ms) - $(field "direct/$c" p50_ms)" | bc -l)" \
     "$(echo "$(field "nginx/$c" p50_ms) - $(field "direct/$c" p50_ms)" | bc -l)" \
     "$(echo "$(field "gateway/$c" rps) / $(field "nginx/$c" rps)" | bc -l)"
+  if [[ "$ROUNDS" -gt 1 ]]; then echo "  gateway/nginx throughput by round: $(ratios "$c")"; fi
 done
 echo "proxy CPU us: CPU time (user + system) of the proxy's processes during the run, per request (gateway: its JVM, all threads; nginx: its worker); of it sys: the system (kernel) part"
 echo "cold start (first request to a model at zero replicas until its answer): ${COLD[*]} ms"

@@ -7,7 +7,7 @@ source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 OUT="$1"
 QUICK="$2"
 if [[ "$QUICK" == 1 ]]; then
-  PARTS=("pack --runs 2" "container-start --runs 5" "server --seconds 5" "gateway --seconds 5"
+  PARTS=("pack --runs 2" "container-start --runs 5" "server --seconds 5" "gateway --seconds 5 --rounds 1"
          "rollout --seconds 10" "spike --before 15 --spike-seconds 20 --after 35" "from-zero")
 else
   PARTS=("pack" "container-start" "server" "gateway" "rollout" "spike" "from-zero")
@@ -38,7 +38,7 @@ key_lines() {
     "$(uname -sr); modelgate $(git -C "$LT_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $(date -u '+%Y-%m-%d %H:%M UTC')."
   echo
   echo "Command: \`load-tests/run all$([[ "$QUICK" == 1 ]] || echo ' --quick 0')\`, ${TOTAL} s in all$([[ "$QUICK" == 1 ]] && echo \
-    ' (short settings: pack 2 runs, 5 container starts, 5 s per server and gateway measurement, 10 s per rollout run, a shorter spike; run each part alone, as listed, for the full settings)')."
+    ' (short settings: pack 2 runs, 5 container starts, 5 s per server and gateway measurement and one gateway round, 10 s per rollout run, a shorter spike; run each part alone, as listed, for the full settings)')."
   echo
   echo "| part | result | seconds | command |"
   echo "|---|---|---:|---|"
@@ -52,7 +52,7 @@ key_lines() {
   key_lines pack 'first build|rebuild after|buildah / modelgate'
   key_lines container-start 'first start|ready on the published|server process start'
   key_lines server '^(model|iris|mlp) '
-  key_lines gateway 'gateway adds|cold start|^(path|direct|gateway|nginx) '
+  key_lines gateway 'gateway adds|by round|cold start|^(path|direct|gateway|nginx) '
   key_lines rollout '^(run|steady|rollout) |^PATCH to'
   key_lines spike '^- (PASS|FAIL)'
   key_lines from-zero '^- (PASS|FAIL)|^- (all requests|the requests of the first second)|first replica was ready'
