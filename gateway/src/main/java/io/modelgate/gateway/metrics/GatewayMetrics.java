@@ -19,8 +19,9 @@ import java.util.function.ToIntFunction;
  * The gateway's meters, scraped at /q/metrics: {@code modelgate.requests{model,outcome}},
  * {@code modelgate.request.duration{model}} (histogram), {@code modelgate.requests.inflight|waiting{model}},
  * {@code modelgate.replicas.desired|ready{model}}, {@code modelgate.queue.wait{model}} (histogram),
- * {@code modelgate.cold.starts{model}} and {@code modelgate.cold.start.duration{model}} (histogram). Tags are only
- * ever deployed model names and a fixed set of outcomes, so a stream of requests for made-up names cannot grow the
+ * {@code modelgate.cold.starts{model}}, {@code modelgate.cold.start.duration{model}} (histogram) and
+ * {@code modelgate.revision.requests{model,revision,code_class}}. Tags are only ever deployed model names, their
+ * revisions and fixed sets of outcomes and status classes, so a stream of requests for made-up names cannot grow the
  * registry. Per-replica CPU and memory and the GPUs are {@link ResourceMetrics}'.
  *
  * <p>Queue wait: every routed request is recorded once, when it got a replica's slot or was refused, with the time
