@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Gateway benchmark: the iris replica reached directly (its own address on the bridge), through the modelgate
-# gateway, and through nginx as a keep-alive reverse proxy to the same replica, in one run, with wrk
+# gateway's inference port (--inference-port: the data plane on its own HTTP/1.1 server; with --main yes also through
+# its main port, where the data plane shares Vert.x's server with the management API), and through nginx as a
+# keep-alive reverse proxy to the same replica, in one run, with wrk
 # (keep-alive connections); plus the cold start (first request to a model at zero replicas until its answer).
 # Prints requests/s and p50/p99 for each and the differences, and the CPU time each proxy spent per request (the
 # gateway's JVM, nginx's worker: utime+stime from /proc before and after the run, over its requests): on a small
@@ -11,7 +13,7 @@
 # Each measured run follows a warm-up run of --warmup seconds (default 15) on the same path: the gateway's JIT needs
 # that long on a loaded 2-core machine (with 2 s its compiler threads still took about half a core during the run).
 #
-#   load-tests/gateway-bench.sh [--seconds N] [--warmup N] [--connections "1 16"] [--rounds N]
+#   load-tests/gateway-bench.sh [--seconds N] [--warmup N] [--connections "1 16"] [--rounds N] [--main yes]
 # With --rounds N the three paths are measured N times in turn (direct, gateway, nginx, direct, ...) and each
 # figure is the median over the rounds, with the gateway/nginx ratio of every round beside it: one run on a
 # shared machine can be an outlier (0.70x once where the runs around it read 0.87-0.91x).
@@ -26,6 +28,7 @@ opt seconds DURATION 10 "seconds per measurement"
 opt warmup WARMUP 15 "seconds of warm-up on each path before its measurement"
 opt connections CONNECTIONS "1 16" "wrk connections, one measurement each"
 opt rounds ROUNDS 1 "times each path is measured, in turn; each figure is the median over them"
+opt main MAIN no "yes: also measure the gateway's main port (the data plane beside the management API, on Vert.x)"
 parse_opts "$@"
 need_root "gateway-bench"
 need wrk
@@ -47,10 +50,13 @@ on_exit cleanup
 
 "$ROOT/modelgate" pack -q "$ROOT/examples/iris" >/dev/null
 GW_PORT=$(free_port)
+INFERENCE_PORT=$(free_port)
+while [[ "$INFERENCE_PORT" == "$GW_PORT" ]]; do INFERENCE_PORT=$(free_port); done
 QUARKUS_HTTP_IO_THREADS="${QUARKUS_HTTP_IO_THREADS:-1}" \
-  "$ROOT/modelgate" serve --port "$GW_PORT" >"$WORK/gateway.log" 2>&1 &   # builds the gateway first if needed
+  "$ROOT/modelgate" serve --port "$GW_PORT" --inference-port "$INFERENCE_PORT" >"$WORK/gateway.log" 2>&1 &   # builds the gateway first if needed
 GW_PID=$!
 GW="http://127.0.0.1:$GW_PORT"
+GW_INFERENCE="http://127.0.0.1:$INFERENCE_PORT"
 until curl -sf -o /dev/null "$GW/q/openapi"; do kill -0 "$GW_PID" 2>/dev/null || { cat "$WORK/gateway.log"; exit 1; }; sleep 0.2; done
 auth=(-H "Authorization: Bearer $MODELGATE_TOKEN" -H 'Content-Type: application/json')
 REQ="$ROOT/examples/iris/request.json"
@@ -109,7 +115,7 @@ cpu_ticks() {
 }
 proxy_pids() { # NAME: the processes doing the proxy's work (none for direct)
   case "$1" in
-    gateway) echo "$GW_PID" ;;
+    gateway|main) echo "$GW_PID" ;;
     nginx) pgrep -P "$NGINX_PID" | tr '\n' ' ' ;;   # the worker(s); the master only waits
   esac
 }
@@ -138,11 +144,14 @@ declare -A ROUNDS_R
 # anything is measured. Under this load on 2 cores its C2 compiler thread still took 5-10% of the gateway's CPU 30 s
 # in, and next to nothing after 45 s; with only the per-path warm-up, CPU per request read 62 µs in one run, 39 µs
 # after a first warm-up
-BODY_FILE="$REQ" wrk -t1 -c16 -d"$((WARMUP * 3))s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$GW/v2/models/iris/infer" >/dev/null
+BODY_FILE="$REQ" wrk -t1 -c16 -d"$((WARMUP * 3))s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$GW_INFERENCE/v2/models/iris/infer" >/dev/null
+PATHS="direct gateway nginx"
+[[ "$MAIN" == yes ]] && PATHS="direct gateway main nginx"
 for c in $CONNECTIONS; do
   for round in $(seq 1 "$ROUNDS"); do
     measure direct "http://$REPLICA:8080/v2/models/iris/infer" "$c"
-    measure gateway "$GW/v2/models/iris/infer" "$c"
+    measure gateway "$GW_INFERENCE/v2/models/iris/infer" "$c"
+    if [[ "$MAIN" == yes ]]; then measure main "$GW/v2/models/iris/infer" "$c"; fi
     measure nginx "http://127.0.0.1:$NGINX_PORT/v2/models/iris/infer" "$c"
   done
 done
@@ -159,7 +168,7 @@ echo
 echo "gateway benchmark: iris, one replica, ${DURATION}s per run after ${WARMUP}s warm-up, ${ROUNDS} round(s) (medians), wrk -t1 keep-alive, $(nproc) cores shared by wrk, proxies and replica; nginx 1 worker, gateway ${QUARKUS_HTTP_IO_THREADS:-1} event loop(s)"
 printf '%-8s %5s | %9s %9s %9s %7s %13s %10s\n' "path" "conn" "req/s" "p50 ms" "p99 ms" "errors" "proxy CPU us" "of it sys"
 for c in $CONNECTIONS; do
-  for p in direct gateway nginx; do
+  for p in $PATHS; do
     printf '%-8s %5s | %9.0f %9.3f %9.3f %7s %13s %10s\n' "$p" "$c" "$(field "$p/$c" rps)" "$(field "$p/$c" p50_ms)" \
       "$(field "$p/$c" p99_ms)" "$(field "$p/$c" errors)" "$(printf '%.1f' "$(field "$p/$c" cpu)" | sed 's/^0\.0$/-/')" \
       "$(printf '%.1f' "$(field "$p/$c" sys)" | sed 's/^0\.0$/-/')"

@@ -1,49 +1,38 @@
 package io.modelgate.gateway.route;
 
-import io.modelgate.gateway.problem.Problem;
+import io.netty.channel.Channel;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.MemorySize;
-import io.vertx.core.AbstractVerticle;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The data plane on a port of its own ({@code modelgate.inference.port}), served by Vert.x directly on the gateway's
- * event loops: the same paths as the main port ({@link InferenceRoutes#handle}) and nothing else, so that a firewall
- * can open inference and keep the management API, metrics and OpenAPI document (main port) private. Off unless
- * configured; port 0 takes a free one ({@link #port()}).
+ * The data plane on a port of its own ({@code modelgate.inference.port}): the same paths as the main port
+ * ({@link InferenceRoutes#target}) and nothing else, so that a firewall can open inference and keep the management API,
+ * metrics and OpenAPI document (main port) private, served by {@link InferenceServer} (HTTP/1.1, the gateway's
+ * cheapest path per call). Off unless configured; port 0 takes a free one ({@link #port()}).
  */
 @Singleton
 public class InferenceListener {
     private static final Logger LOG = Logger.getLogger(InferenceListener.class);
-    private static final long START_TIMEOUT_SECONDS = 30;
-    /**
-     * Vert.x shares one free port among the servers that listen on the same negative port; Quarkus' own servers
-     * use -1 and -2 for theirs, so a port 0 here takes another, or it would share the main port.
-     */
-    private static final int SHARED_FREE_PORT = -0x4d47;
 
     private final Vertx vertx;
     private final InferenceRoutes routes;
     private final Optional<Integer> configuredPort;
     private final String host;
-    private final HttpServerOptions options;
+    private final Duration idleTimeout;
+    private final int maxHeaderSize;
+    private final int maxInitialLine;
+    /** As many event loops as the main port's servers use: quarkus.http.io-threads, else all of Vert.x's. */
+    private final int loops;
     private volatile int boundPort = -1;
 
     public InferenceListener(Vertx vertx, InferenceRoutes routes,
@@ -53,7 +42,8 @@ public class InferenceListener {
                              @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int mainPort,
                              @ConfigProperty(name = "quarkus.http.idle-timeout", defaultValue = "30M") Duration idleTimeout,
                              @ConfigProperty(name = "quarkus.http.limits.max-header-size", defaultValue = "20K") MemorySize maxHeaders,
-                             @ConfigProperty(name = "quarkus.http.limits.max-initial-line-length", defaultValue = "4096") int maxLine) {
+                             @ConfigProperty(name = "quarkus.http.limits.max-initial-line-length", defaultValue = "4096") int maxLine,
+                             @ConfigProperty(name = "quarkus.http.io-threads") Optional<Integer> ioThreads) {
         this.vertx = vertx;
         this.routes = routes;
         this.configuredPort = port;
@@ -68,11 +58,10 @@ public class InferenceListener {
             }
         });
         // the main port's limits and idle timeout, so that a call the main port takes is taken here too
-        this.options = new HttpServerOptions().setHost(this.host).setTcpNoDelay(true).setCompressionSupported(false)
-                .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeout.toSeconds()))
-                .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setMaxHeaderSize((int) Math.min(Integer.MAX_VALUE, maxHeaders.asLongValue()))
-                .setMaxInitialLineLength(maxLine);
+        this.idleTimeout = idleTimeout;
+        this.maxHeaderSize = (int) Math.min(Integer.MAX_VALUE, maxHeaders.asLongValue());
+        this.maxInitialLine = maxLine;
+        this.loops = ioThreads.orElse(Integer.MAX_VALUE);
     }
 
     /** The port the data plane listens on by itself, once started; empty when none is configured. */
@@ -84,41 +73,15 @@ public class InferenceListener {
         if (configuredPort.isEmpty()) {
             return;
         }
-        Handler<HttpServerRequest> serve = request -> {
-            if (!routes.handle(request)) {
-                InferenceRoutes.problem(request, Problem.of(404, "Not found", "no data-plane path '" + request.path()
-                        + "': the inference port serves /v2/health/live|ready, /v2/models/{name}[/infer|/ready] and "
-                        + "/models/{name}/proxy/... only; the management API, metrics and OpenAPI document are on the "
-                        + "gateway's main port"));
-            }
-        };
-        // one server per event loop, as on the main port, all on the same port: Vert.x hands each new connection to
-        // the next
-        int loops = 0;
-        for (var ignored : vertx.nettyEventLoopGroup()) {
-            loops++;
-        }
-        int port = configuredPort.get() == 0 ? SHARED_FREE_PORT : configuredPort.get();
-        AtomicInteger bound = new AtomicInteger(-1);
+        InferenceServer server = new InferenceServer(vertx, routes, loops, maxInitialLine, maxHeaderSize, idleTimeout);
         try {
-            // not undeployed at shutdown: the servers close with Vert.x, as the main port's do (undeploying would
-            // also close the replica clients an event loop first made on one of these servers' contexts)
-            vertx.deployVerticle(() -> new AbstractVerticle() {
-                        @Override
-                        public void start(Promise<Void> listening) {
-                            vertx.createHttpServer(options).requestHandler(serve).listen(port).onSuccess(s -> {
-                                bound.set(s.actualPort());
-                                listening.complete();
-                            }).onFailure(listening::fail);
-                        }
-                    }, new DeploymentOptions().setInstances(Math.max(1, loops)))
-                    .toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            // on Vert.x's event loops: it closes with them, as the main port does
+            Channel channel = server.listen(host, configuredPort.get());
+            boundPort = ((InetSocketAddress) channel.localAddress()).getPort();
+        } catch (Exception e) { // a bind failure comes as the transport's own (checked) exception
             throw new IllegalStateException("cannot listen for inference on " + host + ":" + configuredPort.get()
-                    + " (modelgate.inference.port): " + cause.getMessage(), cause);
+                    + " (modelgate.inference.port): " + e.getMessage(), e);
         }
-        boundPort = bound.get();
         LOG.infof("inference (the /v2 and /models/{name}/proxy paths only) also on http://%s:%d", host, boundPort);
     }
 }

@@ -71,6 +71,18 @@ public class InferenceRoutes {
                 maxBody));
     }
 
+    ReplicaProxy.Settings settings() {
+        return proxy.settings();
+    }
+
+    Router router() {
+        return router;
+    }
+
+    boolean tokenRequired() {
+        return tokenRequired;
+    }
+
     /**
      * Where the data plane sits among the main port's routes: ahead of Quarkus' own request handling (its upload
      * limit is at -2, compression at 0, the REST endpoints at 10000), which the data plane does not use: it has its
@@ -98,32 +110,61 @@ public class InferenceRoutes {
      * here rather than matched route by route (a router's patterns cost every call a regular expression or more).
      */
     boolean handle(HttpServerRequest request) {
-        String path = normalized(request.path());
+        Target target = target(request.method().name(), request.path());
+        switch (target.kind()) {
+            case NONE -> {
+                return false;
+            }
+            case FORWARD -> forward(request, target.model(), target.replicaPath());
+            case READY -> modelReady(request, target.model());
+            case HEALTH -> request.response().end();
+            case NOT_ALLOWED -> notAllowed(request, target.allowed());
+        }
+        return true;
+    }
+
+    /** What a data-plane path asks for: see {@link #target}. */
+    enum Kind { FORWARD, READY, HEALTH, NOT_ALLOWED, NONE }
+
+    /**
+     * A request's place in the data plane: passed to one of {@code model}'s replicas at the path {@code replicaPath}
+     * gives for it, the model's readiness, the gateway's own health, a path that does not take the method (405,
+     * {@code allowed} names those it takes), or no data-plane path at all.
+     */
+    record Target(Kind kind, String model, Function<Endpoint, String> replicaPath, String allowed) {
+        private static final Target NONE = new Target(Kind.NONE, null, null, null);
+        private static final Target HEALTH = new Target(Kind.HEALTH, null, null, null);
+
+        static Target notAllowed(String allowed) {
+            return new Target(Kind.NOT_ALLOWED, null, null, allowed);
+        }
+    }
+
+    /**
+     * Where a request with {@code method} and {@code rawPath} (as it came, without the query) goes; shared by the
+     * main port's routes and the inference port's server, so both take the same paths.
+     */
+    static Target target(String method, String rawPath) {
+        String path = normalized(rawPath);
         if (path.startsWith(MODELS_V2)) {
             int nameEnd = path.indexOf('/', MODELS_V2.length());
             String model = path.substring(MODELS_V2.length(), nameEnd < 0 ? path.length() : nameEnd);
             String rest = nameEnd < 0 ? "" : path.substring(nameEnd);
             if (model.isEmpty()) {
-                return false;
+                return Target.NONE;
             }
-            switch (rest) {
-                case "/infer" -> only(HttpMethod.POST, request, () -> forward(request, model, InferenceRoutes::inferPath));
-                case "/ready" -> only(HttpMethod.GET, request, () -> modelReady(request, model));
-                case "" -> only(HttpMethod.GET, request, () -> forward(request, model, InferenceRoutes::metadataPath));
-                default -> {
-                    return false;
-                }
-            }
-            return true;
+            return switch (rest) {
+                case "/infer" -> method.equals("POST") ? new Target(Kind.FORWARD, model, InferenceRoutes::inferPath, null)
+                        : Target.notAllowed("POST");
+                case "/ready" -> method.equals("GET") ? new Target(Kind.READY, model, null, null) : Target.notAllowed("GET");
+                case "" -> method.equals("GET") ? new Target(Kind.FORWARD, model, InferenceRoutes::metadataPath, null)
+                        : Target.notAllowed("GET");
+                default -> Target.NONE;
+            };
         }
         if (path.equals("/v2/health/live") || path.equals("/v2/health/ready")) {
             // the gateway itself: live while it runs, ready once it serves (models have their own readiness)
-            if (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD) {
-                request.response().end();
-            } else {
-                notAllowed(request, "GET, HEAD");
-            }
-            return true;
+            return method.equals("GET") || method.equals("HEAD") ? Target.HEALTH : Target.notAllowed("GET, HEAD");
         }
         if (path.startsWith(MODELS)) {
             int nameEnd = path.indexOf('/', MODELS.length());
@@ -131,16 +172,12 @@ public class InferenceRoutes {
                     && (path.length() == nameEnd + PROXY.length() || path.charAt(nameEnd + PROXY.length()) == '/')) {
                 // /models/{name}/proxy/a/b is /a/b on the replica, /models/{name}/proxy is /
                 String rest = path.length() == nameEnd + PROXY.length() ? "/" : path.substring(nameEnd + PROXY.length());
-                if (request.method() == HttpMethod.CONNECT) {
-                    // a tunnel, not a request: the replica's connection would turn into raw bytes
-                    notAllowed(request, PROXIED_METHODS);
-                } else {
-                    forward(request, path.substring(MODELS.length(), nameEnd), endpoint -> rest);
-                }
-                return true;
+                // CONNECT is a tunnel, not a request: the replica's connection would turn into raw bytes
+                return method.equals("CONNECT") ? Target.notAllowed(PROXIED_METHODS)
+                        : new Target(Kind.FORWARD, path.substring(MODELS.length(), nameEnd), endpoint -> rest, null);
             }
         }
-        return false;
+        return Target.NONE;
     }
 
     /**
@@ -201,15 +238,6 @@ public class InferenceRoutes {
         return HexFormat.isHexDigit(c) ? HexFormat.fromHexDigit(c) : -1;
     }
 
-    /** Serves the request when it has the one method the path takes, else 405 naming that method. */
-    private static void only(HttpMethod method, HttpServerRequest request, Runnable serve) {
-        if (request.method() == method) {
-            serve.run();
-        } else {
-            notAllowed(request, method.name());
-        }
-    }
-
     /** Routes one call to a replica; the answer is streamed back by the proxy, or a refusal written here. */
     private void forward(HttpServerRequest request, String model, Function<Endpoint, String> replicaPath) {
         long start = System.nanoTime();
@@ -256,66 +284,79 @@ public class InferenceRoutes {
                 .whenComplete((result, error) -> finish(model, request, result, error, start, timeout, own.isPresent()));
     }
 
-    /** Answers the caller once the routed call is over; a 504 names the timeout the call had, and whose it was. */
+    /** Answers the caller once the routed call is over. */
     private void finish(String model, HttpServerRequest request, RouteResult<ReplicaProxy.Exchange> result,
                         Throwable error, long start, Duration timeout, boolean deploymentsOwn) {
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
         HttpServerResponse out = request.response();
-        if (error != null) {
-            problem(request, Problem.of(500, "Internal error", "routing the request for model '" + model
-                    + "' failed: " + error));
-        } else if (result instanceof RouteResult.Served<ReplicaProxy.Exchange> served) {
-            if (served.value() == ReplicaProxy.Exchange.ANSWERED) {
-                metrics.request(model, Outcome.SERVED, took);
-                metrics.answered(model, served.endpoint().revision(), out.getStatusCode());
-            } else if (served.value() == ReplicaProxy.Exchange.BODY_TOO_LARGE) {
-                metrics.rejected(model);
-                problem(request, tooLarge("the request body, sent without a Content-Length, grew past the limit as "
-                        + "it streamed"));
-            } else {
-                metrics.request(model, Outcome.OVERLOADED, took);
-                problem(request, Problem.of(503, "Overloaded", "model '" + model + "': no connection to replica "
-                        + served.endpoint().id() + " came free within " + proxy.settings().connectionWait().toMillis()
-                        + " ms; retry later").retryAfter(Duration.ofSeconds(1)));
-            }
-        } else if (result instanceof RouteResult.Overloaded<?> o) {
-            metrics.request(model, Outcome.OVERLOADED, took);
-            problem(request, Problem.of(503, "Overloaded", o.reason()).retryAfter(o.retryAfter()));
-        } else if (result instanceof RouteResult.NoReplicas<?> n) {
-            metrics.request(model, Outcome.NO_REPLICAS, took);
-            problem(request, Problem.of(503, "No ready replica", n.reason()).retryAfter(n.retryAfter()));
-        } else if (result instanceof RouteResult.Unreachable<?> u) {
-            metrics.request(model, Outcome.UNREACHABLE, took);
-            problem(request, Problem.of(502, "Replicas unreachable", u.reason()));
-        } else if (result instanceof RouteResult.Failed<?> f) {
-            metrics.request(model, Outcome.FAILED, took);
-            boolean timedOut = !out.headWritten() && f.cause() instanceof TimeoutException;
-            // a 5xx for the revision even when the replica's head went out: the answer broke off
-            metrics.answered(model, f.endpoint().revision(), timedOut ? 504 : 502);
-            if (out.headWritten()) {
-                if (!out.ended()) {
-                    out.reset(); // the answer began and broke off: the caller must not take it for complete
-                }
-            } else if (timedOut) {
-                problem(request, Problem.of(504, "Replica timed out", "model '" + model + "': the replica sent "
-                        + "nothing for " + timeout.toMillis() + " ms (" + (deploymentsOwn ? "the deployment's timeout"
-                        : "modelgate.inference.timeout") + ")"));
-            } else {
-                problem(request, Problem.of(502, "Replica failed", f.reason()));
-            }
-        } else {
-            problem(request, Problem.of(404, "Not deployed", "no model '" + model + "' is deployed (GET /models lists them)"));
+        Problem problem = outcome(model, result, error, Duration.ofNanos(System.nanoTime() - start),
+                out.headWritten(), out.getStatusCode(), timeout, deploymentsOwn);
+        if (problem != null) {
+            problem(request, problem);
+        } else if (out.headWritten() && !out.ended()) {
+            out.reset(); // the answer began and broke off: the caller must not take it for complete
         }
     }
 
+    /**
+     * A routed call is over: it is counted, and this says what the caller is told. Null when the replica's answer is
+     * the caller's ({@code status}, its head already written when {@code headWritten}): passed on whole, or begun and
+     * broken off, when the caller's connection is reset. A 504 names the timeout the call had, and whose it was.
+     */
+    Problem outcome(String model, RouteResult<ReplicaProxy.Exchange> result, Throwable error, Duration took,
+                    boolean headWritten, int status, Duration timeout, boolean deploymentsOwn) {
+        if (error != null) {
+            return Problem.of(500, "Internal error", "routing the request for model '" + model + "' failed: " + error);
+        } else if (result instanceof RouteResult.Served<ReplicaProxy.Exchange> served) {
+            if (served.value() == ReplicaProxy.Exchange.ANSWERED) {
+                metrics.request(model, Outcome.SERVED, took);
+                metrics.answered(model, served.endpoint().revision(), status);
+                return null;
+            } else if (served.value() == ReplicaProxy.Exchange.BODY_TOO_LARGE) {
+                metrics.rejected(model);
+                return tooLarge("the request body, sent without a Content-Length, grew past the limit as it streamed");
+            }
+            metrics.request(model, Outcome.OVERLOADED, took);
+            return Problem.of(503, "Overloaded", "model '" + model + "': no connection to replica "
+                    + served.endpoint().id() + " came free within " + proxy.settings().connectionWait().toMillis()
+                    + " ms; retry later").retryAfter(Duration.ofSeconds(1));
+        } else if (result instanceof RouteResult.Overloaded<?> o) {
+            metrics.request(model, Outcome.OVERLOADED, took);
+            return Problem.of(503, "Overloaded", o.reason()).retryAfter(o.retryAfter());
+        } else if (result instanceof RouteResult.NoReplicas<?> n) {
+            metrics.request(model, Outcome.NO_REPLICAS, took);
+            return Problem.of(503, "No ready replica", n.reason()).retryAfter(n.retryAfter());
+        } else if (result instanceof RouteResult.Unreachable<?> u) {
+            metrics.request(model, Outcome.UNREACHABLE, took);
+            return Problem.of(502, "Replicas unreachable", u.reason());
+        } else if (result instanceof RouteResult.Failed<?> f) {
+            metrics.request(model, Outcome.FAILED, took);
+            boolean timedOut = !headWritten && f.cause() instanceof TimeoutException;
+            // a 5xx for the revision even when the replica's head went out: the answer broke off
+            metrics.answered(model, f.endpoint().revision(), timedOut ? 504 : 502);
+            if (headWritten) {
+                return null;
+            } else if (timedOut) {
+                return Problem.of(504, "Replica timed out", "model '" + model + "': the replica sent nothing for "
+                        + timeout.toMillis() + " ms (" + (deploymentsOwn ? "the deployment's timeout"
+                        : "modelgate.inference.timeout") + ")");
+            }
+            return Problem.of(502, "Replica failed", f.reason());
+        }
+        return notDeployed(model);
+    }
+
+    static Problem notDeployed(String model) {
+        return Problem.of(404, "Not deployed", "no model '" + model + "' is deployed (GET /models lists them)");
+    }
+
     /** Counts a refusal for a deployed model; a name nobody deployed gets no meters (they would grow without bound). */
-    private void rejected(String model) {
+    void rejected(String model) {
         if (router.stats(model).isPresent()) {
             metrics.rejected(model);
         }
     }
 
-    private Problem tooLarge(String what) {
+    Problem tooLarge(String what) {
         return Problem.of(413, "Request body too large", what + "; the largest passed on to a replica is "
                 + proxy.settings().maxBody() + " bytes (modelgate.inference.max-body-bytes)");
     }
@@ -325,32 +366,47 @@ public class InferenceRoutes {
         if (!authorized(request)) {
             return;
         }
-        router.stats(model).ifPresentOrElse(stats -> {
-            if (stats.eligible() > 0) {
-                request.response().end();
-            } else {
-                problem(request, Problem.of(503, "Not ready", "model '" + model + "' has no ready replica ("
-                        + stats.endpoints() + " known, none taking traffic); a request to it starts one")
-                        .retryAfter(Duration.ofSeconds(5)));
-            }
-        }, () -> problem(request, Problem.of(404, "Not deployed", "no model '" + model + "' is deployed (GET /models lists them)")));
+        Problem notReady = readiness(model);
+        if (notReady == null) {
+            request.response().end();
+        } else {
+            problem(request, notReady);
+        }
+    }
+
+    /** Null while {@code model} has a replica taking traffic, else why it is not ready (503) or not deployed (404). */
+    Problem readiness(String model) {
+        Optional<Router.PoolStats> known = router.stats(model);
+        if (known.isEmpty()) {
+            return notDeployed(model);
+        }
+        Router.PoolStats stats = known.get();
+        return stats.eligible() > 0 ? null : Problem.of(503, "Not ready", "model '" + model + "' has no ready replica ("
+                + stats.endpoints() + " known, none taking traffic); a request to it starts one")
+                .retryAfter(Duration.ofSeconds(5));
     }
 
     private boolean authorized(HttpServerRequest request) {
-        if (!tokenRequired) {
-            return true;
+        Problem refused = authorization(request.getHeader(HttpHeaders.AUTHORIZATION));
+        if (refused != null) {
+            problem(request, refused);
         }
-        String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+        return refused == null;
+    }
+
+    /** Null when a model path may be called with this Authorization header (or none is needed), else the 401. */
+    Problem authorization(String header) {
+        if (!tokenRequired) {
+            return null;
+        }
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            problem(request, Problem.of(401, "Unauthorized", "inference calls need 'Authorization: Bearer <token>' "
-                    + "(modelgate.inference.auth=token); the token is the management token"));
-            return false;
+            return Problem.of(401, "Unauthorized", "inference calls need 'Authorization: Bearer <token>' "
+                    + "(modelgate.inference.auth=token); the token is the management token");
         }
         if (!token.matches(header.substring(BEARER.length()).trim())) {
-            problem(request, Problem.of(401, "Unauthorized", "the bearer token is not the gateway's token"));
-            return false;
+            return Problem.of(401, "Unauthorized", "the bearer token is not the gateway's token");
         }
-        return true;
+        return null;
     }
 
     private static void notAllowed(HttpServerRequest request, String allowed) {

@@ -42,14 +42,16 @@ final class ReplicaConnections {
     private final Bootstrap bootstrap;
     private final int maxPerReplica;
     private final long keepAliveNanos;
+    private final boolean decodesHttp;
     private final Map<Endpoint, Replica> replicas = new HashMap<>();
     /** Users with a deadline: in flight or waiting for a connection. Finished ones leave at the next sweep. */
     private final List<User> watched = new ArrayList<>();
     private ScheduledFuture<?> sweeper;
 
     ReplicaConnections(EventLoop loop, ChannelFactory<? extends Channel> channels, int maxPerReplica,
-                       int connectTimeoutMillis, long keepAliveNanos) {
+                       int connectTimeoutMillis, long keepAliveNanos, boolean decodesHttp) {
         this.loop = loop;
+        this.decodesHttp = decodesHttp;
         this.maxPerReplica = maxPerReplica;
         this.keepAliveNanos = keepAliveNanos;
         this.bootstrap = new Bootstrap().group(loop).channelFactory(channels)
@@ -58,8 +60,8 @@ final class ReplicaConnections {
     }
 
     /**
-     * Who uses a connection, and is told what happens on it: the replica's answer as Netty decodes it, the connection's
-     * end, its writability. Every method runs on the loop.
+     * Who uses a connection, and is told what happens on it: the replica's answer (as Netty decodes it when the
+     * connections decode HTTP, else its bytes), the connection's end, its writability. Every method runs on the loop.
      */
     abstract static class User {
         /** The deadline the sweep holds this user to (System.nanoTime()); a user may move it on. */
@@ -72,8 +74,8 @@ final class ReplicaConnections {
         /** No connection could be opened: the replica never saw the call. */
         abstract void notConnected(Throwable cause);
 
-        /** One decoded piece of the answer; the user releases it. */
-        abstract void read(HttpObject piece);
+        /** One piece of the answer: an HttpObject when the connections decode HTTP, else a ByteBuf; the user releases it. */
+        abstract void read(Object piece);
 
         /** The connection closed or failed while this user held it. */
         abstract void lost(Throwable cause);
@@ -107,14 +109,14 @@ final class ReplicaConnections {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             heard = true;
-            if (user != null && msg instanceof HttpObject piece) {
-                if (piece.decoderResult().isFailure()) {
+            if (user != null) {
+                if (msg instanceof HttpObject piece && piece.decoderResult().isFailure()) {
                     ReferenceCountUtil.release(msg);
                     failure = piece.decoderResult().cause();
                     ctx.close();
                     return;
                 }
-                user.read(piece);
+                user.read(msg);
             } else {
                 // bytes nobody asked for (a pooled connection): the connection is out of step, drop it
                 ReferenceCountUtil.release(msg);
@@ -229,8 +231,11 @@ final class ReplicaConnections {
         ChannelFuture connecting = bootstrap.clone().handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel channel) {
-                // requests are built from headers the server side already checked: no second validation
-                channel.pipeline().addLast(new HttpClientCodec(4096, 8192, 8192, false, false), connection);
+                if (decodesHttp) {
+                    // requests are built from headers the server side already checked: no second validation
+                    channel.pipeline().addLast(new HttpClientCodec(4096, 8192, 8192, false, false));
+                }
+                channel.pipeline().addLast(connection);
             }
         }).connect(replica.address);
         connection.channel = connecting.channel();

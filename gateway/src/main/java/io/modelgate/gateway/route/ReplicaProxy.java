@@ -53,9 +53,9 @@ import java.util.concurrent.TimeoutException;
  * waited for a replica on a worker hops back to its loop first.
  */
 final class ReplicaProxy {
-    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
-    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString HTTPS = AsciiString.cached("https");
 
@@ -101,9 +101,9 @@ final class ReplicaProxy {
         }
     }
 
-    private static final int CONNECT_TIMEOUT_MS = 2_000;
+    static final int CONNECT_TIMEOUT_MS = 2_000;
     /** Below the replicas' idle close (the JDK server's 30 s), so a pooled connection is rarely reused as it closes. */
-    private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(20);
 
     private final Settings settings;
     private final ChannelFactory<? extends Channel> channels;
@@ -115,7 +115,7 @@ final class ReplicaProxy {
         this.channels = ((VertxInternal) vertx).transport().channelFactory(false);
         this.loops = ThreadLocal.withInitial(() -> new ReplicaConnections(
                 ((ContextInternal) Vertx.currentContext()).nettyEventLoop(), channels,
-                settings.connectionsPerReplica(), CONNECT_TIMEOUT_MS, KEEP_ALIVE_NANOS));
+                settings.connectionsPerReplica(), CONNECT_TIMEOUT_MS, KEEP_ALIVE_NANOS, true));
     }
 
     Settings settings() {
@@ -317,7 +317,7 @@ final class ReplicaProxy {
         }
 
         @Override
-        void read(HttpObject piece) {
+        void read(Object piece) {
             try {
                 if (state == State.OVER) {
                     return;
@@ -581,7 +581,7 @@ final class ReplicaProxy {
     }
 
     /** A hop-by-hop header (RFC 9110 section 7.6.1), or one the message's Connection header names. */
-    private static boolean dropped(String name, String connectionHeader) {
+    static boolean dropped(CharSequence name, String connectionHeader) {
         return hopByHop(name) || (connectionHeader != null && names(connectionHeader, name));
     }
 
@@ -589,22 +589,26 @@ final class ReplicaProxy {
      * Meaningful only for one connection, never forwarded (RFC 9110 section 7.6.1), plus Host (set per replica) and
      * Expect (the gateway answers 100-continue to the caller itself); by length first, as this is asked of every header of every call.
      */
-    private static boolean hopByHop(String name) {
+    private static boolean hopByHop(CharSequence name) {
         return switch (name.length()) {
-            case 2 -> name.equalsIgnoreCase("te");
-            case 4 -> name.equalsIgnoreCase("host");
-            case 6 -> name.equalsIgnoreCase("expect");
-            case 7 -> name.equalsIgnoreCase("upgrade") || name.equalsIgnoreCase("trailer");
-            case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
-            case 16 -> name.equalsIgnoreCase("proxy-connection");
-            case 17 -> name.equalsIgnoreCase("transfer-encoding");
+            case 2 -> is(name, "te");
+            case 4 -> is(name, "host");
+            case 6 -> is(name, "expect");
+            case 7 -> is(name, "upgrade") || is(name, "trailer");
+            case 10 -> is(name, "connection") || is(name, "keep-alive");
+            case 16 -> is(name, "proxy-connection");
+            case 17 -> is(name, "transfer-encoding");
             default -> false;
         };
     }
 
-    private static boolean names(String connectionHeader, String name) {
+    static boolean is(CharSequence name, String lowerCase) {
+        return AsciiString.contentEqualsIgnoreCase(name, lowerCase);
+    }
+
+    static boolean names(String connectionHeader, CharSequence name) {
         for (String token : connectionHeader.split(",")) {
-            if (token.trim().equalsIgnoreCase(name)) {
+            if (is(token.trim(), name.toString())) {
                 return true;
             }
         }

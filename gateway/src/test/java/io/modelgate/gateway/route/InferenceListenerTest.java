@@ -23,7 +23,7 @@ class InferenceListenerTest {
     private InferenceListener listener(Optional<Integer> port) {
         return new InferenceListener(vertx, null, port, Optional.of("127.0.0.1"), "0.0.0.0", 8080,
                 java.time.Duration.ofMinutes(30), new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(20_480)),
-                4096);
+                4096, Optional.empty());
     }
 
     @Test

@@ -55,7 +55,7 @@ class ReplicaConnectionsTest {
         }
 
         @Override
-        void read(HttpObject piece) {
+        void read(Object piece) {
         }
 
         @Override
@@ -88,7 +88,7 @@ class ReplicaConnectionsTest {
         loop.execute(() -> {
             // one connection allowed: the first call connects, the second waits in line for it (up to 5 s)
             ReplicaConnections pool = new ReplicaConnections(loop, NioSocketChannel::new, 1, 2_000,
-                    TimeUnit.SECONDS.toNanos(20));
+                    TimeUnit.SECONDS.toNanos(20), true);
             pool.acquire(gone, first, TimeUnit.SECONDS.toNanos(5));
             pool.acquire(gone, second, TimeUnit.SECONDS.toNanos(5));
         });
@@ -115,7 +115,7 @@ class ReplicaConnectionsTest {
                 }
             };
             loop.execute(() -> {
-                pool[0] = new ReplicaConnections(loop, NioSocketChannel::new, 1, 2_000, TimeUnit.SECONDS.toNanos(20));
+                pool[0] = new ReplicaConnections(loop, NioSocketChannel::new, 1, 2_000, TimeUnit.SECONDS.toNanos(20), true);
                 pool[0].acquire(up, first, TimeUnit.SECONDS.toNanos(5));
                 pool[0].acquire(up, second, TimeUnit.SECONDS.toNanos(5));
             });

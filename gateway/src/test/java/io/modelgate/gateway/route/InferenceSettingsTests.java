@@ -1,9 +1,8 @@
 package io.modelgate.gateway.route;
 
 import com.sun.net.httpserver.HttpServer;
-import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -38,12 +37,12 @@ import static org.hamcrest.Matchers.containsString;
 /**
  * The data plane's settings: inference auth by token, the replica timeout, the bounded wait for a pooled connection,
  * and the one retry of a request that met a kept-alive connection the replica had closed. The replicas are real HTTP
- * servers started by the test; one event loop, so that consecutive calls share one connection pool.
+ * servers started by the test; one event loop, so that consecutive calls share one connection pool. Each test runs on
+ * the main port ({@link InferenceSettingsMainPortTest}) and on the inference port
+ * ({@link InferenceSettingsInferencePortTest}), whose servers differ.
  */
-@QuarkusTest
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-@TestProfile(InferenceSettingsTest.Settings.class)
-class InferenceSettingsTest {
+abstract class InferenceSettingsTests {
     public static class Settings implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -64,8 +63,12 @@ class InferenceSettingsTest {
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch holding = new CountDownLatch(1);
 
+    /** The main port, where the metrics are. */
+    int mainPort;
+
     @BeforeEach
     void startReplica() throws IOException {
+        mainPort = RestAssured.port;
         replica = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         replica.setExecutor(pool);
         replica.createContext("/m/infer", exchange -> {
@@ -162,23 +165,25 @@ class InferenceSettingsTest {
 
     @Test
     void refusals_of_a_deployed_model_are_counted_as_rejected_and_made_up_names_get_no_meters() {
-        // a model of its own: the other tests' refusals of "m" count too, in whatever order they run
-        router.register("counted", RoutingPolicy.of(0));
-        router.setEndpoints("counted", List.of(Endpoint.of("r1", URI.create("http://127.0.0.1:"
+        // a model of its own (one per port: both run in one gateway): the other tests' refusals of "m" count too, in
+        // whatever order they run
+        String counted = "counted-" + getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        router.register(counted, RoutingPolicy.of(0));
+        router.setEndpoints(counted, List.of(Endpoint.of("r1", URI.create("http://127.0.0.1:"
                 + replica.getAddress().getPort() + "/m/"))));
         try {
-            given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/counted/infer").then().statusCode(401);
+            given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/" + counted + "/infer").then().statusCode(401);
             given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("x".repeat(100_001))
-                    .when().post("/v2/models/counted/infer").then().statusCode(413);
+                    .when().post("/v2/models/" + counted + "/infer").then().statusCode(413);
             given().header("Authorization", TOKEN).contentType(ContentType.JSON).body("{}")
-                    .when().post("/v2/models/counted/infer").then().statusCode(200);
+                    .when().post("/v2/models/" + counted + "/infer").then().statusCode(200);
             given().contentType(ContentType.JSON).body("{}").when().post("/v2/models/made-up/infer").then().statusCode(401);
-            String scrape = given().get("/q/metrics").then().statusCode(200).extract().asString();
-            assertThat(scrape).contains("modelgate_requests_total{model=\"counted\",outcome=\"rejected\"} 2.0")
-                    .contains("modelgate_requests_total{model=\"counted\",outcome=\"served\"} 1.0")
+            String scrape = given().port(mainPort).get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(scrape).contains("modelgate_requests_total{model=\"" + counted + "\",outcome=\"rejected\"} 2.0")
+                    .contains("modelgate_requests_total{model=\"" + counted + "\",outcome=\"served\"} 1.0")
                     .doesNotContain("made-up");
         } finally {
-            router.unregister("counted");
+            router.unregister(counted);
         }
     }
 
