@@ -226,8 +226,13 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
         }
     }
 
+    /** Whether the replica's connection takes more of the body now. */
+    boolean replicaWritable() {
+        return connection != null && connection.channel.isWritable();
+    }
+
     void callerWritable(boolean writable) {
-        if (writable && heldBack) {
+        if (writable && heldBack && state != State.OVER) {
             heldBack = false;
             deadline = System.nanoTime() + timeoutNanos;
             connection.channel.config().setAutoRead(true);
@@ -311,7 +316,8 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
         boolean lengthPasses = head.framing() == ResponseReader.Framing.LENGTH || head.framing() == ResponseReader.Framing.NONE;
         for (int i = 0; i < head.names().size(); i++) {
             String name = head.names().get(i);
-            if (!ReplicaProxy.dropped(name, head.connection()) && (lengthPasses || !ReplicaProxy.is(name, "content-length"))) {
+            if (!ReplicaProxy.dropped(name, head.connection()) && (lengthPasses || !ReplicaProxy.is(name, "content-length"))
+                    && !(endpoint.revision() > 0 && ReplicaProxy.is(name, Router.REVISION_HEADER))) {
                 header(out, name, head.values().get(i));
             }
         }
@@ -332,6 +338,7 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
     @Override
     public void content(ByteBuf data) {
         deadline = System.nanoTime() + timeoutNanos; // each piece of the answer moves the deadline on
+        request.caller.lastActive = deadline - timeoutNanos;
         if (gathered != null) {
             gathered.writeBytes(data);
             return;
@@ -395,7 +402,7 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
         }
         if (failure != null) {
             cause = failure;
-        } else if (state == State.ANSWERING && reader != null) {
+        } else if (state == State.ANSWERING && reader != null && !bodyTooLarge) {
             try {
                 reader.closed(this); // an answer that ends with its connection
                 if (answerComplete) {
@@ -475,6 +482,7 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
     /** The call is over: later events on its connection, body or caller are no longer its own. */
     private void end() {
         state = State.OVER;
+        heldBack = false;
         if (reader != null) {
             reader.release();
         }

@@ -130,7 +130,10 @@ final class InferenceServer {
         Request current;
         /** Messages of pipelined requests read while one was served. */
         private final ArrayDeque<Object> queued = new ArrayDeque<>();
-        private long lastActive;
+        /** Closing once the answer in progress is out: nothing more it sent is served. */
+        boolean closing;
+        /** When the caller last sent or was sent something (System.nanoTime()). */
+        long lastActive;
         private ScheduledFuture<?> idleCheck;
 
         @Override
@@ -141,19 +144,26 @@ final class InferenceServer {
             ctx.fireChannelActive();
         }
 
-        /** A connection that carried nothing for the idle timeout is closed (a request in progress keeps it). */
+        /**
+         * A connection that carried nothing either way for the idle timeout is closed, a request in progress with it
+         * (a body that stopped coming, an answer the caller stopped reading).
+         */
         private void checkIdle() {
             long idle = System.nanoTime() - lastActive;
-            if (current == null && idle >= idleNanos) {
+            if (idle >= idleNanos) {
                 channel.close();
             } else {
-                idleCheck = channel.eventLoop().schedule(this::checkIdle,
-                        current == null ? idleNanos - idle : idleNanos, TimeUnit.NANOSECONDS);
+                idleCheck = channel.eventLoop().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
             }
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            lastActive = System.nanoTime();
+            if (closing) {
+                ReferenceCountUtil.release(msg); // after an answer that closes the connection nothing more is served
+                return;
+            }
             if (current != null && current.bodyDone || !queued.isEmpty()) {
                 queued.add(msg); // a pipelined request: served once the one before it is answered
                 channel.config().setAutoRead(false);
@@ -163,15 +173,24 @@ final class InferenceServer {
         }
 
         private void take(Object msg) {
+            if (closing) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (msg instanceof HttpRequest head) {
-                lastActive = System.nanoTime();
                 if (head.decoderResult().isFailure()) {
                     ReferenceCountUtil.release(msg);
                     malformed(head.decoderResult().cause());
                     return;
                 }
                 current = new Request(this, head);
-                start(current);
+                Problem framing = unsupportedFraming(head);
+                if (framing != null) {
+                    current.closeAfter = true; // where the body ends is not known: nothing after it can be read
+                    current.refuse(framing, null);
+                } else {
+                    start(current);
+                }
                 if (msg instanceof HttpContent content) { // a full request (not made by the decoder, but allowed)
                     current.content(content);
                 }
@@ -204,6 +223,7 @@ final class InferenceServer {
                 problem = Problem.of(400, "Bad Request", "the request is not valid HTTP/1.1: "
                         + (cause instanceof TooLongFrameException ? "a line is too long" : cause.getMessage()));
             }
+            closing = true;
             writeProblem(channel, problem, null, false);
         }
 
@@ -215,7 +235,9 @@ final class InferenceServer {
             current = null;
             lastActive = System.nanoTime();
             if (!keepAlive) {
-                channel.close();
+                closing = true;
+                // after what is still queued: a close now would drop the end of the answer
+                channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
             Object next;
@@ -257,10 +279,30 @@ final class InferenceServer {
         }
     }
 
+    /**
+     * A body framing the gateway does not pass on: a transfer coding other than chunked alone (RFC 9112 section 6.1:
+     * 501), or any in an HTTP/1.0 request (400). Where such a body ends is read differently by different servers, so
+     * the request is refused and its connection closed rather than guessed at.
+     */
+    static Problem unsupportedFraming(HttpRequest head) {
+        java.util.List<String> codings = head.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (codings.isEmpty()) {
+            return null;
+        }
+        if (head.protocolVersion().minorVersion() == 0) {
+            return Problem.of(400, "Bad Request", "an HTTP/1.0 request cannot have a Transfer-Encoding");
+        }
+        String all = String.join(",", codings);
+        if (!all.trim().equalsIgnoreCase("chunked")) {
+            return Problem.of(501, "Not Implemented", "Transfer-Encoding '" + all + "': only 'chunked' is taken");
+        }
+        return null;
+    }
+
     /** Serves one request: answered here, refused, or routed to a replica. */
     private void start(Request request) {
         HttpRequest head = request.head;
-        String uri = head.uri();
+        String uri = absoluteToOrigin(head.uri());
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
         if (!path.startsWith("/")) {
@@ -436,6 +478,7 @@ final class InferenceServer {
                             pending = new ArrayDeque<>();
                         }
                         pending.add(piece);
+                        caller.channel.config().setAutoRead(false); // no more until a replica takes the body
                     }
                 }
             }
@@ -473,6 +516,9 @@ final class InferenceServer {
             while (pending != null && (piece = pending.poll()) != null) {
                 call.bodyPiece(piece);
             }
+            if (!bodyDone && call.takesBody() && call.replicaWritable()) {
+                caller.channel.config().setAutoRead(true);
+            }
         }
 
         /** Answers with a fixed, complete response (health, readiness). */
@@ -497,6 +543,7 @@ final class InferenceServer {
             status = problem.status();
             writeProblem(caller.channel, problem, allow, !closeAfter);
             if (closeAfter) {
+                caller.closing = true;
                 caller.current = null;
             } else {
                 finishIfDone();
@@ -512,15 +559,18 @@ final class InferenceServer {
             if (caller.current != this) {
                 return; // the caller went away meanwhile
             }
-            if (problem != null) {
+            if (headWritten && !answered) {
+                caller.channel.close(); // the answer began and broke off: the caller must not take it for complete
+            } else if (problem != null) {
                 if (problem.status() == 413) {
                     closeAfter = true; // the rest of the body is not read
                 }
                 refuse(problem, null);
-            } else if (!answered) {
-                caller.channel.close(); // the answer began and broke off: the caller must not take it for complete
             } else {
                 mode = BodyMode.DISCARD; // a replica that answered before the whole body came: the rest is dropped
+                if (!bodyDone) {
+                    caller.channel.config().setAutoRead(true); // (reading may have paused for the replica)
+                }
                 finishIfDone();
             }
         }
@@ -570,6 +620,18 @@ final class InferenceServer {
         } else {
             channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** The path and query of an absolute-form target ({@code http://host/p?q} is {@code /p?q}); others as they are. */
+    static String absoluteToOrigin(String uri) {
+        int scheme = uri.startsWith("http://") ? 7 : uri.startsWith("https://") ? 8 : -1;
+        if (scheme < 0) {
+            return uri;
+        }
+        int path = uri.indexOf('/', scheme);
+        int query = uri.indexOf('?', scheme);
+        int end = path < 0 ? query : query < 0 ? path : Math.min(path, query);
+        return end < 0 ? "/" : uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end);
     }
 
     static boolean isHead(HttpRequest head) {
