@@ -58,6 +58,11 @@ fi
 cat "$MODELGATE_HOME/infer.json"
 echo
 
+if [[ -n "${MODELGATE_INFERENCE_PORT:-}" ]]; then
+  FAST="  curl -s -X POST http://localhost:$MODELGATE_INFERENCE_PORT/v2/models/iris/infer -d @examples/iris/request.json   # the inference port"
+else
+  FAST="  (--inference-port 8081 serves inference on a port of its own too: the gateway's fastest path)"
+fi
 cat <<NEXT
 
 The gateway serves iris from a container it started. Try:
@@ -67,6 +72,7 @@ The gateway serves iris from a container it started. Try:
   curl -s $URL/q/metrics | grep '^modelgate_'
   curl -s $URL/q/openapi                # the API; Swagger UI at $URL/q/swagger-ui
   sudo ./modelgate ps                   # the replicas, as containers
+$FAST
 
 The management token is in $MODELGATE_HOME/token. Press Ctrl-C to stop.
 NEXT

@@ -52,7 +52,7 @@ key_lines() {
   key_lines pack 'first build|rebuild after|buildah / modelgate'
   key_lines container-start 'first start|ready on the published|server process start'
   key_lines server '^(model|iris|mlp) '
-  key_lines gateway 'gateway adds|by round|cold start|^(path|direct|gateway|nginx) '
+  key_lines gateway 'gateway adds|by round|cold start|^(path|direct|gateway|main|nginx) '
   key_lines rollout '^(run|steady|rollout) |^PATCH to'
   key_lines spike '^- (PASS|FAIL)'
   key_lines from-zero '^- (PASS|FAIL)|^- (all requests|the requests of the first second)|first replica was ready'
