@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The control plane with real iris replicas: scale to zero and back, a rolling update to a second image under
- * continuous load with no failed request, and a weighted split between two revisions seen in the
+ * continuous load (through the main port and the inference port) with no failed request, and a weighted split between two revisions seen in the
  * modelgate-revision header. iris:2 is examples/iris packed again as version 2, so its digest differs. Needs root
  * (containers) and model-server's build output (modelgate.server.dist), like {@link GatewayIT}.
  */
@@ -38,6 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestProfile(RolloutIT.FastTicks.class)
 @ExtendWith(TestRuntimeCleanup.class)
 class RolloutIT {
+    @jakarta.inject.Inject
+    io.modelgate.gateway.route.InferenceListener inference;
 
     /** GatewayIT's settings in a profile class of its own, so that this class gets a gateway of its own. */
     public static class FastTicks extends GatewayIT.ReconcilerOn {
@@ -88,13 +90,17 @@ class RolloutIT {
             List<String> broken = java.util.Collections.synchronizedList(new ArrayList<>());
             long loadStart = System.nanoTime();
             List<Thread> clients = new ArrayList<>();
+            Map<String, AtomicInteger> ports = new ConcurrentHashMap<>();
+            int inferencePort = inference.port().orElseThrow();
             for (int c = 0; c < 4; c++) {
+                // two clients on the main port, two on the inference port: their servers differ
+                boolean main = c % 2 == 0;
                 Thread t = new Thread(() -> {
                     while (loading.get()) {
                         long sent = System.nanoTime();
                         Response r;
                         try {
-                            r = Iris.infer("roll");
+                            r = main ? Iris.infer("roll") : Iris.infer("roll", inferencePort);
                         } catch (Exception e) { // RestAssured throws the socket's IOException unchecked
                             // a request that got no answer: said in the failure, with when it was sent
                             broken.add(e + " (sent " + TimeUnit.NANOSECONDS.toMillis(sent - loadStart)
@@ -102,6 +108,7 @@ class RolloutIT {
                             return;
                         }
                         statuses.computeIfAbsent(r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
+                        ports.computeIfAbsent(main ? "main" : "inference", k -> new AtomicInteger()).incrementAndGet();
                         revisions.computeIfAbsent(String.valueOf(r.header("modelgate-revision")), k -> new AtomicInteger())
                                 .incrementAndGet();
                         if (r.statusCode() == 200 && !r.jsonPath().getList("outputs.find { it.name == 'label' }.data")
@@ -129,7 +136,8 @@ class RolloutIT {
                     t.join(30_000);
                 }
             }
-            System.out.println("rolling update under load: statuses " + statuses + ", revisions " + revisions);
+            System.out.println("rolling update under load: statuses " + statuses + ", revisions " + revisions
+                    + ", answers by port " + ports);
             if (!broken.isEmpty()) {
                 System.out.println("the model when requests went unanswered: " + status("roll").asString());
                 io.restassured.RestAssured.given().get("/q/metrics").asString().lines().filter(l -> l.startsWith("modelgate_") && l.contains("roll"))
@@ -139,6 +147,7 @@ class RolloutIT {
             assertThat(statuses.keySet()).as("every request answered 200").containsOnly(200);
             assertThat(wrong).as("every prediction right").isEmpty();
             assertThat(revisions.keySet()).as("served by both revisions on the way").contains("1", "2");
+            assertThat(ports.keySet()).as("answers through both ports").containsOnly("main", "inference");
             String v2 = digestOf("roll", 2);
             assertThat(v2).isNotEqualTo(v1);
             List<ContainerInfo> left = containers("roll");

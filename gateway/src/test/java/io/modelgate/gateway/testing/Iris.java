@@ -67,6 +67,11 @@ public final class Iris {
         return given().contentType(ContentType.JSON).body(request()).post("/v2/models/" + model + "/infer");
     }
 
+    /** {@link #infer} through another port of the gateway (its inference port). */
+    public static Response infer(String model, int port) {
+        return given().port(port).contentType(ContentType.JSON).body(request()).post("/v2/models/" + model + "/infer");
+    }
+
     /**
      * {@link #infer} right after POST /models: the answer once the gateway has registered the deployment (404 until
      * then), after at most 60 s.
