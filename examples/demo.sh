@@ -59,7 +59,7 @@ cat "$MODELGATE_HOME/infer.json"
 echo
 
 if [[ -n "${MODELGATE_INFERENCE_PORT:-}" ]]; then
-  FAST="  curl -s -X POST http://localhost:$MODELGATE_INFERENCE_PORT/v2/models/iris/infer -d @examples/iris/request.json   # the inference port"
+  FAST="  curl -s -X POST http://127.0.0.1:$MODELGATE_INFERENCE_PORT/v2/models/iris/infer -d @examples/iris/request.json   # the inference port"
 else
   FAST="  (--inference-port 8081 serves inference on a port of its own too: the gateway's fastest path)"
 fi
