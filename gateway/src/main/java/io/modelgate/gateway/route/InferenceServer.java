@@ -55,6 +55,9 @@ final class InferenceServer {
     static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY_OK = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** For an HTTP/1.0 caller that asked to keep the connection: it closes unless told it stays. */
+    private static final byte[] EMPTY_OK_KEPT = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: keep-alive\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
 
     private final InferenceRoutes routes;
     private ReplicaProxy.Settings settings;
@@ -224,7 +227,7 @@ final class InferenceServer {
                         + (cause instanceof TooLongFrameException ? "a line is too long" : cause.getMessage()));
             }
             closing = true;
-            writeProblem(channel, problem, null, false);
+            writeProblem(channel, problem, null, false, false);
         }
 
         /** The request's answer went out and its body was read: the next request, if one waits. */
@@ -317,14 +320,14 @@ final class InferenceServer {
                     + "gateway's main port"), null);
             case NOT_ALLOWED -> request.refuse(Problem.of(405, "Method Not Allowed", "this path does not take "
                     + head.method() + "; it takes " + target.allowed()), target.allowed());
-            case HEALTH -> request.answer(EMPTY_OK);
+            case HEALTH -> request.answerEmpty();
             case READY -> {
                 Problem refused = routes.authorization(head.headers().get(HttpHeaderNames.AUTHORIZATION));
                 if (refused == null) {
                     refused = routes.readiness(target.model());
                 }
                 if (refused == null) {
-                    request.answer(EMPTY_OK);
+                    request.answerEmpty();
                 } else {
                     request.refuse(refused, null);
                 }
@@ -521,11 +524,12 @@ final class InferenceServer {
             }
         }
 
-        /** Answers with a fixed, complete response (health, readiness). */
-        void answer(byte[] response) {
+        /** Answers 200 without a body (health, readiness). */
+        void answerEmpty() {
             status = 200;
             answered = true;
             mode = BodyMode.DISCARD;
+            byte[] response = http10() && !closeAfter ? EMPTY_OK_KEPT : EMPTY_OK;
             caller.channel.writeAndFlush(Unpooled.wrappedBuffer(response), caller.channel.voidPromise());
             finishIfDone();
         }
@@ -541,7 +545,7 @@ final class InferenceServer {
             closeAfter |= bodyFollows;
             answered = true;
             status = problem.status();
-            writeProblem(caller.channel, problem, allow, !closeAfter);
+            writeProblem(caller.channel, problem, allow, !closeAfter, http10());
             if (closeAfter) {
                 caller.closing = true;
                 caller.current = null;
@@ -595,8 +599,11 @@ final class InferenceServer {
         }
     }
 
-    /** Writes a problem+json answer; {@code keepAlive} false adds Connection: close and closes after the write. */
-    static void writeProblem(Channel channel, Problem problem, String allow, boolean keepAlive) {
+    /**
+     * Writes a problem+json answer; {@code keepAlive} false adds Connection: close and closes after the write, true
+     * tells an HTTP/1.0 caller that the connection stays.
+     */
+    static void writeProblem(Channel channel, Problem problem, String allow, boolean keepAlive, boolean http10) {
         byte[] json = problem.toJson().getBytes(StandardCharsets.UTF_8);
         ByteBuf out = channel.alloc().buffer(256 + json.length);
         ByteBufUtil.writeAscii(out, "HTTP/1.1 " + problem.status() + " "
@@ -613,6 +620,8 @@ final class InferenceServer {
         }
         if (!keepAlive) {
             ByteBufUtil.writeAscii(out, "connection: close\r\n");
+        } else if (http10) {
+            ByteBufUtil.writeAscii(out, "connection: keep-alive\r\n");
         }
         out.writeBytes(CRLF).writeBytes(json);
         if (keepAlive) {

@@ -134,6 +134,20 @@ class InferenceServerTest {
     }
 
     @Test
+    void an_http_1_0_caller_asking_to_keep_the_connection_is_told_it_stays() throws IOException {
+        try (Socket s = connect()) {
+            String keep = "GET /v2/health/ready HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+            s.getOutputStream().write((keep + "GET /v2/models/nobody/ready HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                    + "POST /v2/models/m/infer HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n8")
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            assertThat(readAnswer(in)).startsWith("HTTP/1.1 200").contains("connection: keep-alive");
+            assertThat(readAnswer(in)).startsWith("HTTP/1.1 404").contains("connection: keep-alive");
+            assertThat(readAnswer(in)).contains(" 200 ").contains("connection: keep-alive").endsWith("{\"got\":8}");
+        }
+    }
+
+    @Test
     void an_absolute_form_target_is_routed_by_its_path() throws IOException {
         try (Socket s = connect()) {
             s.getOutputStream().write(("POST http://gw.example/v2/models/m/infer HTTP/1.1\r\nHost: gw.example\r\n"
