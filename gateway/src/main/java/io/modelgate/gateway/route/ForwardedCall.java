@@ -14,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One call to a replica for the inference port's {@link InferenceServer}, on the caller's event loop from start to end,
@@ -26,27 +24,14 @@ import java.util.concurrent.TimeoutException;
  * silence bounded by the timeout, a kept-alive connection found closed before any answer tried once more, back-pressure
  * both ways.
  */
-final class ForwardedCall extends ReplicaConnections.User implements ResponseReader.Listener {
+final class ForwardedCall extends ReplicaExchange implements ResponseReader.Listener {
     private static final int MAX_ANSWER_HEAD = 16 * 1024;
 
-    /** Where a call is: in line for a connection, sent and waiting for the answer's head, answering, or over. */
-    private enum State { WAITING, SENT, ANSWERING, OVER }
-
-    final CompletableFuture<ReplicaProxy.Exchange> done = new CompletableFuture<>();
     private final InferenceServer server;
     private final InferenceServer.Request request;
     private final Channel caller;
-    private final Endpoint endpoint;
     private final String path;
-    private final Duration timeout;
-    private final long timeoutNanos;
-    private final long connectionWaitNanos;
-    private ReplicaConnections connections;
-    private ReplicaConnections.Connection connection;
     private ResponseReader reader;
-    private State state = State.WAITING;
-    private boolean reused;
-    private boolean again;
     /** The whole request (body included) went to the replica. */
     private boolean requestSent;
     private boolean bodyTooLarge;
@@ -56,19 +41,14 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
     private boolean rechunk;
     private boolean keepAlive;
     private boolean answerComplete;
-    /** The replica is not read while the caller's write queue is full. */
-    private boolean heldBack;
 
     ForwardedCall(InferenceServer server, InferenceServer.Request request, Endpoint endpoint, String path,
                   Duration timeout) {
+        super(endpoint, timeout, server.connectionWait());
         this.server = server;
         this.request = request;
         this.caller = request.caller.channel;
-        this.endpoint = endpoint;
         this.path = path;
-        this.timeout = timeout;
-        this.timeoutNanos = timeout.toNanos();
-        this.connectionWaitNanos = server.settingsConnectionWaitNanos();
     }
 
     void start() {
@@ -78,34 +58,14 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
             return;
         }
         request.call = this; // the caller's hang-up and writability reach this call from now on
-        connections = server.replicaConnections(caller);
-        connections.acquire(endpoint, this, connectionWaitNanos);
-    }
-
-    @Override
-    boolean finished() {
-        return state == State.OVER;
-    }
-
-    @Override
-    void notConnected(Throwable cause) {
-        if (state != State.WAITING) {
-            return;
-        }
-        state = State.OVER;
-        done.completeExceptionally(new ReplicaCall.NotReachedException("cannot connect to replica " + endpoint.id()
-                + " at " + endpoint.base().getHost() + ":" + endpoint.base().getPort() + ": " + cause.getMessage(), cause));
+        start(server.replicaConnections(caller));
     }
 
     @Override
     void connected(ReplicaConnections.Connection connection, boolean reused) {
-        if (state != State.WAITING) { // gave up waiting just as this came: the next caller has it
-            connection.release(true);
+        if (!take(connection, reused)) {
             return;
         }
-        this.connection = connection;
-        this.reused = reused;
-        state = State.SENT;
         if (reader == null) {
             reader = new ResponseReader(MAX_ANSWER_HEAD);
         }
@@ -188,16 +148,10 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
         deadline = System.nanoTime() + timeoutNanos;
         if (request.chunked) {
             if (data.isReadable()) {
-                ByteBuf size = channel.alloc().buffer(12);
-                ByteBufUtil.writeAscii(size, Integer.toHexString(data.readableBytes()));
-                size.writeBytes(InferenceServer.CRLF);
-                channel.write(size, channel.voidPromise());
-                channel.write(data.retain(), channel.voidPromise());
-                channel.write(channel.alloc().buffer(2).writeBytes(InferenceServer.CRLF), channel.voidPromise());
+                InferenceServer.writeChunk(channel, data);
             }
             if (last) {
-                channel.write(channel.alloc().buffer(5).writeBytes(new byte[] {'0', '\r', '\n', '\r', '\n'}),
-                        channel.voidPromise());
+                InferenceServer.writeLastChunk(channel);
             }
         } else if (data.isReadable()) {
             channel.write(data.retain(), channel.voidPromise());
@@ -337,19 +291,15 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
 
     @Override
     public void content(ByteBuf data) {
-        deadline = System.nanoTime() + timeoutNanos; // each piece of the answer moves the deadline on
-        request.caller.lastActive = deadline - timeoutNanos;
+        long now = System.nanoTime();
+        deadline = now + timeoutNanos; // each piece of the answer moves the deadline on
+        request.caller.lastActive = now;
         if (gathered != null) {
             gathered.writeBytes(data);
             return;
         }
         if (rechunk) {
-            ByteBuf size = caller.alloc().buffer(12);
-            ByteBufUtil.writeAscii(size, Integer.toHexString(data.readableBytes()));
-            size.writeBytes(InferenceServer.CRLF);
-            caller.write(size, caller.voidPromise());
-            caller.write(data.retain(), caller.voidPromise());
-            caller.write(caller.alloc().buffer(2).writeBytes(InferenceServer.CRLF), caller.voidPromise());
+            InferenceServer.writeChunk(caller, data);
         } else {
             caller.write(data.retain(), caller.voidPromise());
         }
@@ -377,8 +327,8 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
             request.headWritten = true;
             caller.writeAndFlush(out, caller.voidPromise());
         } else if (rechunk) {
-            caller.writeAndFlush(caller.alloc().buffer(5).writeBytes(new byte[] {'0', '\r', '\n', '\r', '\n'}),
-                    caller.voidPromise());
+            InferenceServer.writeLastChunk(caller);
+            caller.flush();
         }
         request.answered = true;
         // a connection whose request body is still on its way cannot carry another call, nor one that sent more
@@ -414,62 +364,19 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
                 cause = e;
             }
         }
-        State was = state;
-        end();
         if (bodyTooLarge) {
             releaseGathered();
-            done.complete(ReplicaProxy.Exchange.BODY_TOO_LARGE);
-        } else if (was == State.SENT) {
-            if (!again && reused && request.body != null && !connection.heard) {
-                // a kept-alive connection the replica closed as we reused it, without a byte of answer: the replica
-                // never took the request, so it is sent once more on another connection
-                again = true;
-                state = State.WAITING;
-                connection = null;
-                connections.acquire(endpoint, this, connectionWaitNanos);
-                return;
-            }
-            done.completeExceptionally(new IOException("replica " + endpoint.id()
-                    + " closed the connection before answering: " + cause.getMessage(), cause));
-        } else {
-            brokeOff(cause.getMessage(), cause);
         }
-    }
-
-    @Override
-    void expired() {
-        State was = state;
-        if (was == State.OVER) {
-            return;
-        }
-        if (heldBack) {
-            connections.watch(this, System.nanoTime() + timeoutNanos);
-            return;
-        }
-        end();
-        if (was == State.WAITING) {
-            // every pooled connection to this replica stayed busy: the replica is at capacity, not broken
-            connections.leaveLine(endpoint, this);
-            done.complete(ReplicaProxy.Exchange.NO_CONNECTION);
-            return;
-        }
-        connection.channel.close();
-        if (was == State.SENT) {
-            done.completeExceptionally(new TimeoutException("replica " + endpoint.id() + " sent nothing for "
-                    + timeout.toMillis() + " ms"));
-        } else {
-            brokeOff("it sent nothing for " + timeout.toMillis() + " ms", new TimeoutException());
-        }
+        connectionLost(cause, bodyTooLarge, request.body != null);
     }
 
     /**
-     * The answer began and broke off. Once part of it went out the caller's connection is closed: a cut answer must not
-     * look complete. While it was still being gathered nothing went out, and the caller is answered 502.
+     * Once part of the answer went out the caller's connection is closed (by the server, seeing the head written and
+     * no complete answer); while it was still being gathered nothing went out, and the caller is answered 502.
      */
-    private void brokeOff(String why, Throwable cause) {
+    @Override
+    void answerBrokeOff() {
         releaseGathered();
-        done.completeExceptionally(new ReplicaProxy.BrokeOffException("replica " + endpoint.id()
-                + " broke off its answer: " + why, cause));
     }
 
     private void releaseGathered() {
@@ -479,15 +386,11 @@ final class ForwardedCall extends ReplicaConnections.User implements ResponseRea
         }
     }
 
-    /** The call is over: later events on its connection, body or caller are no longer its own. */
-    private void end() {
-        state = State.OVER;
-        heldBack = false;
+    @Override
+    void end() {
+        super.end();
         if (reader != null) {
             reader.release();
-        }
-        if (connection != null && connection.user == this) {
-            connection.user = null;
         }
     }
 }

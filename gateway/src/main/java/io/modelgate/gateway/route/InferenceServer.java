@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -53,6 +52,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class InferenceServer {
     static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY_OK = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** For an HTTP/1.0 caller that asked to keep the connection: it closes unless told it stays. */
@@ -100,8 +100,8 @@ final class InferenceServer {
                 .bind(new InetSocketAddress(host, port)).sync().channel();
     }
 
-    long settingsConnectionWaitNanos() {
-        return settings.connectionWait().toNanos();
+    Duration connectionWait() {
+        return settings.connectionWait();
     }
 
     long settingsReplayableBody() {
@@ -342,8 +342,8 @@ final class InferenceServer {
         request.model = model;
         request.start = System.nanoTime();
         Problem refused = routes.authorization(head.headers().get(HttpHeaderNames.AUTHORIZATION));
-        long length = HttpUtil.isTransferEncodingChunked(head) ? -1
-                : ReplicaProxy.contentLength(head.headers().get(HttpHeaderNames.CONTENT_LENGTH));
+        boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+        long length = chunked ? -1 : ReplicaProxy.contentLength(head.headers().get(HttpHeaderNames.CONTENT_LENGTH));
         if (refused == null && length > settings.maxBody()) {
             refused = routes.tooLarge("the request body is " + length + " bytes");
         }
@@ -357,7 +357,7 @@ final class InferenceServer {
                 HttpHeaderValues.CONTINUE, true)) {
             request.caller.channel.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), request.caller.channel.voidPromise());
         }
-        if (length == 0 || (length < 0 && !HttpUtil.isTransferEncodingChunked(head))) {
+        if (length == 0 || (length < 0 && !chunked)) {
             request.mode = BodyMode.DISCARD; // no body: the decoder's empty last piece follows
             request.body = Unpooled.EMPTY_BUFFER;
             route(request);
@@ -375,8 +375,9 @@ final class InferenceServer {
     void route(Request request) {
         request.settled = false;
         String model = request.model;
-        Duration timeout = routes.router().replicaTimeout(model).orElse(settings.timeout());
-        boolean own = routes.router().replicaTimeout(model).isPresent();
+        java.util.Optional<Duration> deployments = routes.router().replicaTimeout(model);
+        Duration timeout = deployments.orElse(settings.timeout());
+        boolean own = deployments.isPresent();
         Channel channel = request.caller.channel;
         routes.router().route(model, endpoint -> {
                     ForwardedCall call = new ForwardedCall(this, request, endpoint, request.path.apply(endpoint), timeout);
@@ -434,10 +435,9 @@ final class InferenceServer {
             this.keepAlive = HttpUtil.isKeepAlive(head);
             this.closeAfter = !keepAlive;
             Channel channel = caller.channel;
-            String peer = channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : null;
-            String before = head.headers().get(ReplicaProxy.X_FORWARDED_FOR);
-            this.origin = new ReplicaProxy.Origin(head.headers().get(HttpHeaderNames.HOST),
-                    peer == null ? null : before == null ? peer : before + ", " + peer, false);
+            this.origin = ReplicaProxy.Origin.of(head.headers().get(HttpHeaderNames.HOST),
+                    head.headers().get(ReplicaProxy.X_FORWARDED_FOR),
+                    channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : null, false);
         }
 
         boolean http10() {
@@ -641,6 +641,21 @@ final class InferenceServer {
         int query = uri.indexOf('?', scheme);
         int end = path < 0 ? query : query < 0 ? path : Math.min(path, query);
         return end < 0 ? "/" : uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end);
+    }
+
+    /** One chunk of a chunked body: its size line, {@code data} (retained), CRLF; not flushed. */
+    static void writeChunk(Channel channel, ByteBuf data) {
+        ByteBuf size = channel.alloc().buffer(12);
+        ByteBufUtil.writeAscii(size, Integer.toHexString(data.readableBytes()));
+        size.writeBytes(CRLF);
+        channel.write(size, channel.voidPromise());
+        channel.write(data.retain(), channel.voidPromise());
+        channel.write(channel.alloc().buffer(2).writeBytes(CRLF), channel.voidPromise());
+    }
+
+    /** The last chunk (size 0, no trailers), which ends a chunked body; not flushed. */
+    static void writeLastChunk(Channel channel) {
+        channel.write(channel.alloc().buffer(LAST_CHUNK.length).writeBytes(LAST_CHUNK), channel.voidPromise());
     }
 
     static boolean isHead(HttpRequest head) {

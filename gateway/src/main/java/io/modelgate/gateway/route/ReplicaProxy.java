@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -36,10 +35,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One proxied HTTP exchange with a replica over keep-alive HTTP/1.1 connections, streamed both ways: the answer is
@@ -150,37 +147,28 @@ final class ReplicaProxy {
          */
         static Origin of(HttpServerRequest request) {
             HttpConnection caller = request.connection();
-            String peer = caller.remoteAddress() == null ? null : caller.remoteAddress().hostAddress();
-            String before = request.headers().get(X_FORWARDED_FOR);
-            return new Origin(request.headers().get(HttpHeaderNames.HOST),
-                    peer == null ? null : before == null ? peer : before + ", " + peer, caller.isSsl());
+            return of(request.headers().get(HttpHeaderNames.HOST), request.headers().get(X_FORWARDED_FOR),
+                    caller.remoteAddress() == null ? null : caller.remoteAddress().hostAddress(), caller.isSsl());
+        }
+
+        /** From the Host and X-Forwarded-For headers as they came and the caller's address ({@code peer}, or null). */
+        static Origin of(String host, String forwardedFor, String peer, boolean ssl) {
+            return new Origin(host, peer == null ? null : forwardedFor == null ? peer : forwardedFor + ", " + peer, ssl);
         }
     }
-
-    /** Where a call is: in line for a connection, sent and waiting for the answer's head, answering, or over. */
-    private enum State { WAITING, SENT, ANSWERING, OVER }
 
     /**
      * One exchange, on the caller's event loop from start to end. The replica's silence is bounded by the timeout
      * from the moment the request goes out; each piece of the answer, and each piece of a streamed request body,
      * moves the deadline on.
      */
-    private final class Call extends ReplicaConnections.User {
+    private final class Call extends ReplicaExchange {
         final HttpServerRequest request;
         final HttpServerResponse out;
         final Buffer body;
-        final Endpoint endpoint;
         final String path;
-        final long timeoutNanos;
-        final Duration timeout;
         final boolean stripAuthorization;
         final Origin origin;
-        final CompletableFuture<Exchange> done = new CompletableFuture<>();
-        ReplicaConnections connections;
-        ReplicaConnections.Connection connection;
-        State state = State.WAITING;
-        boolean reused;
-        boolean again;
         /** A streamed body: bytes seen, whether it passed the limit, whether all of it went out. */
         long seen;
         boolean over;
@@ -190,8 +178,6 @@ final class ReplicaProxy {
         boolean keepAlive;
         Buffer gathered;
         HttpResponse answerHead;
-        /** The replica is not read while the caller's write queue is full. */
-        boolean heldBack;
         /** The answer's Connection header: whether the connection stays, and which headers are for it alone. */
         String answerConnection;
         /** What goes to the replica as request headers, once made. */
@@ -199,47 +185,24 @@ final class ReplicaProxy {
 
         Call(HttpServerRequest request, Origin origin, Buffer body, Endpoint endpoint, String path, Duration timeout,
              boolean stripAuthorization) {
+            super(endpoint, timeout, settings.connectionWait());
             this.origin = origin;
             this.request = request;
             this.out = request.response();
             this.body = body;
-            this.endpoint = endpoint;
             this.path = path;
-            this.timeout = timeout;
-            this.timeoutNanos = timeout.toNanos();
             this.stripAuthorization = stripAuthorization;
         }
 
         void start() {
-            connections = loops.get();
-            connections.acquire(endpoint, this, settings.connectionWait().toNanos());
-        }
-
-        @Override
-        boolean finished() {
-            return state == State.OVER;
-        }
-
-        @Override
-        void notConnected(Throwable cause) {
-            if (state != State.WAITING) {
-                return;
-            }
-            state = State.OVER;
-            done.completeExceptionally(new ReplicaCall.NotReachedException("cannot connect to replica "
-                    + endpoint.id() + " at " + endpoint.base().getHost() + ":" + endpoint.base().getPort() + ": "
-                    + cause.getMessage(), cause));
+            start(loops.get());
         }
 
         @Override
         void connected(ReplicaConnections.Connection connection, boolean reused) {
-            if (state != State.WAITING) { // gave up waiting just as this came: the next caller has it
-                connection.release(true);
+            if (!take(connection, reused)) {
                 return;
             }
-            this.connection = connection;
-            this.reused = reused;
-            state = State.SENT;
             Channel channel = connection.channel;
             HttpHeaders headers = requestHeaders();
             DefaultHttpRequest head;
@@ -441,73 +404,14 @@ final class ReplicaProxy {
 
         @Override
         void lost(Throwable cause) {
-            if (state == State.OVER) {
-                return;
-            }
-            State was = state;
-            end();
-            if (over) {
-                done.complete(Exchange.BODY_TOO_LARGE);
-            } else if (was == State.SENT) {
-                if (!again && reused && body != null && !connection.heard) {
-                    // a kept-alive connection the replica closed as we reused it, without a byte of answer: the
-                    // replica never took the request, so it is sent once more on another connection
-                    again = true;
-                    state = State.WAITING;
-                    connection = null;
-                    connections.acquire(endpoint, this, settings.connectionWait().toNanos());
-                    return;
-                }
-                done.completeExceptionally(new IOException("replica " + endpoint.id()
-                        + " closed the connection before answering: " + cause.getMessage(), cause));
-            } else {
-                brokeOff(cause.getMessage(), cause);
-            }
+            connectionLost(cause, over, body != null);
         }
 
+        /** Once part of the answer went out the caller's connection is reset; before that the caller gets a 502. */
         @Override
-        void expired() {
-            State was = state;
-            if (was == State.OVER) {
-                return;
-            }
-            if (heldBack) {
-                connections.watch(this, System.nanoTime() + timeoutNanos);
-                return;
-            }
-            end();
-            if (was == State.WAITING) {
-                // every pooled connection to this replica stayed busy: the replica is at capacity, not broken
-                connections.leaveLine(endpoint, this);
-                done.complete(Exchange.NO_CONNECTION);
-                return;
-            }
-            connection.channel.close();
-            if (was == State.SENT) {
-                done.completeExceptionally(new TimeoutException("replica " + endpoint.id() + " sent nothing for "
-                        + timeout.toMillis() + " ms"));
-            } else {
-                brokeOff("it sent nothing for " + timeout.toMillis() + " ms", new TimeoutException());
-            }
-        }
-
-        /**
-         * The answer began and broke off. Once part of it went out the caller's connection is reset: a cut answer must
-         * not look complete. While it was still being gathered nothing went out, and the caller is answered 502.
-         */
-        private void brokeOff(String why, Throwable cause) {
+        void answerBrokeOff() {
             if (out.headWritten() && !out.ended()) {
                 out.reset();
-            }
-            done.completeExceptionally(new BrokeOffException("replica " + endpoint.id() + " broke off its answer: "
-                    + why, cause));
-        }
-
-        /** The call is over: later events on its connection, body or caller are no longer its own. */
-        private void end() {
-            state = State.OVER;
-            if (connection != null && connection.user == this) {
-                connection.user = null;
             }
         }
 
