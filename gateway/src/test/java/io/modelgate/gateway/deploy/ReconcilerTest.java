@@ -44,8 +44,8 @@ class ReconcilerTest {
             if (noGpuFree) {
                 throw new PendingException("waiting for 1 GPU(s): 0 free of 1", null);
             }
+            revisionOf.put(name, revision); // before it is seen running: runningOf reads both from the test's thread
             running.add(name);
-            revisionOf.put(name, revision);
             if (crashOnStart) {
                 crashed.add(name);
             }
@@ -89,8 +89,8 @@ class ReconcilerTest {
 
         /** A replica an earlier gateway process left running. */
         void leave(String name, String deployment, String image, int revision) {
-            running.add(name);
             revisionOf.put(name, revision);
+            running.add(name);
             left.add(new LeftOver(new Replica(name, name, URI.create("http://" + name + ":8080/v2/models/m/"),
                     "/ready", "m"), deployment, "sha256:" + image, revision, true));
         }
