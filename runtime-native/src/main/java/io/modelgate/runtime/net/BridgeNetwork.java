@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -59,18 +61,55 @@ public final class BridgeNetwork {
         return subnet;
     }
 
-    /** Creates the bridge with the gateway address, or leaves it as it is when it exists. */
+    /**
+     * Creates the bridge with the gateway address and a MAC address of its own, or leaves it as it is when it
+     * exists (pinning its MAC address if nothing did yet).
+     *
+     * <p>A bridge whose MAC address was never set takes the lowest of its ports' addresses, so it changes when the
+     * veth holding it goes away. Containers still send to the address they learned for the gateway, which the bridge
+     * then drops: a replica's answers stop reaching the host until its neighbour entry expires (seconds, under load
+     * tens of seconds). A set address never follows the ports.
+     */
     public synchronized void ensureBridge() {
         if (!ip.tryHost("link", "show", "dev", bridge)) {
-            if (!ip.tryHost("link", "add", "name", bridge, "type", "bridge")) {
+            if (!ip.tryHost("link", "add", "name", bridge, "address", randomMac(), "type", "bridge")) {
                 if (!ip.tryHost("link", "show", "dev", bridge)) {
                     ip.host("create bridge " + bridge, List.of("link add name " + bridge + " type bridge"));
                 }
             }
         }
-        ip.host("configure bridge " + bridge, List.of(
-                "address replace " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
-                "link set dev " + bridge + " up"));
+        List<String> configure = new ArrayList<>();
+        unpinnedMac().ifPresent(mac -> configure.add("link set dev " + bridge + " address " + mac));
+        configure.add("address replace " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge);
+        configure.add("link set dev " + bridge + " up");
+        ip.host("configure bridge " + bridge, configure);
+    }
+
+    /**
+     * The address to pin on a bridge whose MAC address follows its ports (made before addresses were pinned, or by
+     * hand): the one it has now, so that no container loses the host, or a new one while it has none. Empty when it
+     * is pinned already, or when sysfs cannot tell.
+     */
+    private Optional<String> unpinnedMac() {
+        Path dev = Path.of("/sys/class/net", bridge);
+        try {
+            // NET_ADDR_SET: the address was set, by us or anyone
+            if (Files.readString(dev.resolve("addr_assign_type")).strip().equals("3")) {
+                return Optional.empty();
+            }
+            String now = Files.readString(dev.resolve("address")).strip();
+            return Optional.of(now.equals("00:00:00:00:00:00") ? randomMac() : now);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A random unicast, locally administered MAC address. */
+    static String randomMac() {
+        byte[] b = new byte[6];
+        ThreadLocalRandom.current().nextBytes(b);
+        b[0] = (byte) ((b[0] & 0xfe) | 0x02);
+        return HexFormat.ofDelimiter(":").formatHex(b);
     }
 
     /**

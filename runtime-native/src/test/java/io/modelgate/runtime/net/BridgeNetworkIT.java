@@ -89,12 +89,62 @@ class BridgeNetworkIT {
     }
 
     @Test
+    void keeps_its_mac_address_while_containers_come_and_go() throws Exception {
+        Endpoint ea = network.attach("ctr-e", namespaceServing("epsilon"));
+        String mac = sysfs(network.bridge(), "address");
+        Endpoint eb = network.attach("ctr-f", namespaceServing("zeta"));
+        assertThat(sysfs(network.bridge(), "address")).isEqualTo(mac);
+        network.detach(ea.containerId());
+        // a bridge on its ports' lowest MAC would change it by now, and the container left would send its answers
+        // to an address the bridge no longer takes
+        assertThat(sysfs(network.bridge(), "address")).isEqualTo(mac);
+        assertThat(sysfs(network.bridge(), "addr_assign_type")).as("set, not derived from the ports").isEqualTo("3");
+        assertThat(Http.get("http://" + eb.address() + ":8080/")).isEqualTo("zeta");
+    }
+
+    @Test
+    void pins_the_mac_address_a_bridge_made_elsewhere_has_without_changing_it() throws Exception {
+        run("ip", "link", "add", "name", network.bridge(), "type", "bridge");
+        run("ip", "link", "add", "name", "mgtestport", "type", "veth", "peer", "name", "mgtestpeer");
+        run("ip", "link", "set", "dev", "mgtestport", "master", network.bridge());
+        try {
+            String derived = sysfs(network.bridge(), "address");
+            network.ensureBridge();
+            assertThat(sysfs(network.bridge(), "address")).as("containers on it keep reaching the host").isEqualTo(derived);
+            assertThat(sysfs(network.bridge(), "addr_assign_type")).isEqualTo("3");
+        } finally {
+            run("ip", "link", "del", "dev", "mgtestport");
+        }
+    }
+
+    @Test
+    void makes_unicast_locally_administered_mac_addresses() {
+        for (int i = 0; i < 64; i++) {
+            String mac = BridgeNetwork.randomMac();
+            assertThat(mac).matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
+            int first = Integer.parseInt(mac.substring(0, 2), 16);
+            assertThat(first & 1).as("unicast").isZero();
+            assertThat(first & 2).as("locally administered").isEqualTo(2);
+        }
+    }
+
+    @Test
     void names_the_container_when_its_namespace_is_gone() throws Exception {
         long gone = ProcessHandle.current().pid() + 1_000_000;
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> network.attach("ctr-x", gone))
                 .isInstanceOf(NetworkException.class)
                 .hasMessageContaining("container ctr-x");
         assertThat(Files.list(tmp.resolve("net/ipam/10.213.7.0_24")).toList()).as("no address leaked").isEmpty();
+    }
+
+    private static String sysfs(String device, String attribute) throws IOException {
+        return Files.readString(Path.of("/sys/class/net", device, attribute)).strip();
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
     }
 
     private static boolean linkExists(String name) throws Exception {
