@@ -41,10 +41,12 @@ final class ForwardedCall extends ReplicaExchange implements ResponseReader.List
     private boolean rechunk;
     private boolean keepAlive;
     private boolean answerComplete;
+    /** Why the answer could not be read, for {@link #lost} (which follows the close). */
+    private IOException failure;
 
     ForwardedCall(InferenceServer server, InferenceServer.Request request, Endpoint endpoint, String path,
                   Duration timeout) {
-        super(endpoint, timeout, server.connectionWait());
+        super(endpoint, timeout, server.settings().connectionWait());
         this.server = server;
         this.request = request;
         this.caller = request.caller.channel;
@@ -236,7 +238,7 @@ final class ForwardedCall extends ReplicaExchange implements ResponseReader.List
         keepAlive = connectionHeader == null ? head.http11()
                 : !ReplicaProxy.names(connectionHeader, "close") && (head.http11() || ReplicaProxy.names(connectionHeader, "keep-alive"));
         request.status = head.status();
-        if (head.framing() == ResponseReader.Framing.LENGTH && head.contentLength() <= server.settingsReplayableBody()) {
+        if (head.framing() == ResponseReader.Framing.LENGTH && head.contentLength() <= server.settings().replayableBody()) {
             // a small answer of known length (an inference result): gathered, then head and body in one write;
             // until then nothing is written, so an answer that breaks off can still be answered 502
             // (the head is written into the same buffer now, so the answer goes out in one piece without a copy)
@@ -342,8 +344,6 @@ final class ForwardedCall extends ReplicaExchange implements ResponseReader.List
         failure = cause;
         connection.channel.close(); // lost() follows, with this cause
     }
-
-    private IOException failure;
 
     @Override
     void lost(Throwable cause) {

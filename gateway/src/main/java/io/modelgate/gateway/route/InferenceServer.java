@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -32,11 +33,15 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.VertxInternal;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The inference port's HTTP/1.1 server: Netty on the gateway's own event loops, without Vert.x's request and response
@@ -60,15 +65,14 @@ final class InferenceServer {
             .getBytes(StandardCharsets.US_ASCII);
 
     private final InferenceRoutes routes;
-    private ReplicaProxy.Settings settings;
+    private final ReplicaProxy.Settings settings;
     private final int maxInitialLine;
     private final int maxHeaderSize;
     private final long idleNanos;
     private final VertxInternal vertx;
+    private final int loops;
     /** Each event loop's own connections to replicas, raw (this server reads the answers itself). */
     private final ThreadLocal<ReplicaConnections> replicas = new ThreadLocal<>();
-
-    private final int loops;
 
     /** {@code loops}: how many of Vert.x's event loops take connections (the main port's count). */
     InferenceServer(Vertx vertx, InferenceRoutes routes, int loops, int maxInitialLine, int maxHeaderSize,
@@ -76,6 +80,7 @@ final class InferenceServer {
         this.loops = loops;
         this.vertx = (VertxInternal) vertx;
         this.routes = routes;
+        this.settings = routes == null ? null : routes.settings(); // null: a listener that only binds (its tests)
         this.maxInitialLine = maxInitialLine;
         this.maxHeaderSize = maxHeaderSize;
         this.idleNanos = idleTimeout.toNanos();
@@ -83,10 +88,9 @@ final class InferenceServer {
 
     /** Listens on {@code host:port} (0: a free port) on Vert.x's event loops; the channel closes with them. */
     Channel listen(String host, int port) throws InterruptedException {
-        settings = routes == null ? null : routes.settings();
         EventLoopGroup loops = EventLoops.first(vertx.nettyEventLoopGroup(), this.loops);
         @SuppressWarnings("unchecked")
-        var channels = (io.netty.channel.ChannelFactory<? extends ServerChannel>) vertx.transport().serverChannelFactory(false);
+        var channels = (ChannelFactory<? extends ServerChannel>) vertx.transport().serverChannelFactory(false);
         return new ServerBootstrap().group(vertx.getAcceptorEventLoopGroup(), loops).channelFactory(channels)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -100,12 +104,8 @@ final class InferenceServer {
                 .bind(new InetSocketAddress(host, port)).sync().channel();
     }
 
-    Duration connectionWait() {
-        return settings.connectionWait();
-    }
-
-    long settingsReplayableBody() {
-        return settings.replayableBody();
+    ReplicaProxy.Settings settings() {
+        return settings;
     }
 
     boolean stripsAuthorization() {
@@ -202,7 +202,7 @@ final class InferenceServer {
                     content.release(); // the body of a request refused and closed
                 } else if (content.decoderResult().isFailure()) {
                     content.release();
-                    current.abort(new java.io.IOException("the caller's request body is malformed: "
+                    current.abort(new IOException("the caller's request body is malformed: "
                             + content.decoderResult().cause().getMessage()));
                     channel.close();
                 } else {
@@ -275,7 +275,7 @@ final class InferenceServer {
             Request gone = current;
             current = null;
             if (gone != null) {
-                gone.abort(new java.io.IOException("the caller went away"));
+                gone.abort(new IOException("the caller went away"));
             }
             queued.forEach(ReferenceCountUtil::release);
             queued.clear();
@@ -288,7 +288,7 @@ final class InferenceServer {
      * the request is refused and its connection closed rather than guessed at.
      */
     static Problem unsupportedFraming(HttpRequest head) {
-        java.util.List<String> codings = head.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        List<String> codings = head.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (codings.isEmpty()) {
             return null;
         }
@@ -375,7 +375,7 @@ final class InferenceServer {
     void route(Request request) {
         request.settled = false;
         String model = request.model;
-        java.util.Optional<Duration> deployments = routes.router().replicaTimeout(model);
+        Optional<Duration> deployments = routes.router().replicaTimeout(model);
         Duration timeout = deployments.orElse(settings.timeout());
         boolean own = deployments.isPresent();
         Channel channel = request.caller.channel;
@@ -408,7 +408,7 @@ final class InferenceServer {
         final ReplicaProxy.Origin origin;
         String model;
         long start;
-        java.util.function.Function<Endpoint, String> path;
+        Function<Endpoint, String> path;
         BodyMode mode = BodyMode.DISCARD;
         /** Gathered (or empty) body; null while it streams. */
         ByteBuf body;
@@ -580,7 +580,7 @@ final class InferenceServer {
         }
 
         /** The caller went away, or its body broke: the call in progress is given up. */
-        void abort(java.io.IOException why) {
+        void abort(IOException why) {
             if (call != null) {
                 call.callerGone(why);
             }

@@ -511,8 +511,9 @@ final class ReplicaProxy {
     }
 
     static boolean names(String connectionHeader, CharSequence name) {
+        String wanted = name.toString();
         for (String token : connectionHeader.split(",")) {
-            if (is(token.trim(), name.toString())) {
+            if (is(token.trim(), wanted)) {
                 return true;
             }
         }
