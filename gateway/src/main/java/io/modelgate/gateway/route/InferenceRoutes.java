@@ -277,19 +277,28 @@ public class InferenceRoutes {
 
     private void route(String model, Context loop, HttpServerRequest request, ReplicaProxy.Origin origin, Buffer body,
                        Function<Endpoint, String> path, long start) {
+        CallTimeout timeout = timeout(model);
+        router.route(model, endpoint -> proxy.forward(loop, request, origin, body, endpoint, path.apply(endpoint),
+                        timeout.value(), tokenRequired), Infrastructure.getDefaultWorkerPool())
+                .whenComplete((result, error) -> finish(model, request, result, error, start, timeout));
+    }
+
+    /** How long a replica may stay silent on one call, and whether that is the deployment's own timeout. */
+    record CallTimeout(Duration value, boolean deploymentsOwn) {
+    }
+
+    /** {@code model}'s timeout for its replicas, else the data plane's (modelgate.inference.timeout). */
+    CallTimeout timeout(String model) {
         Optional<Duration> own = router.replicaTimeout(model);
-        Duration timeout = own.orElse(proxy.settings().timeout());
-        router.route(model, endpoint -> proxy.forward(loop, request, origin, body, endpoint, path.apply(endpoint), timeout,
-                        tokenRequired), Infrastructure.getDefaultWorkerPool())
-                .whenComplete((result, error) -> finish(model, request, result, error, start, timeout, own.isPresent()));
+        return new CallTimeout(own.orElse(proxy.settings().timeout()), own.isPresent());
     }
 
     /** Answers the caller once the routed call is over. */
     private void finish(String model, HttpServerRequest request, RouteResult<ReplicaProxy.Exchange> result,
-                        Throwable error, long start, Duration timeout, boolean deploymentsOwn) {
+                        Throwable error, long start, CallTimeout timeout) {
         HttpServerResponse out = request.response();
         Problem problem = outcome(model, result, error, Duration.ofNanos(System.nanoTime() - start),
-                out.headWritten(), out.getStatusCode(), timeout, deploymentsOwn);
+                out.headWritten(), out.getStatusCode(), timeout);
         if (problem != null) {
             problem(request, problem);
         } else if (out.headWritten() && !out.ended()) {
@@ -303,7 +312,7 @@ public class InferenceRoutes {
      * broken off, when the caller's connection is reset. A 504 names the timeout the call had, and whose it was.
      */
     Problem outcome(String model, RouteResult<ReplicaProxy.Exchange> result, Throwable error, Duration took,
-                    boolean headWritten, int status, Duration timeout, boolean deploymentsOwn) {
+                    boolean headWritten, int status, CallTimeout timeout) {
         if (error != null) {
             return Problem.of(500, "Internal error", "routing the request for model '" + model + "' failed: " + error);
         } else if (result instanceof RouteResult.Served<ReplicaProxy.Exchange> served) {
@@ -337,7 +346,7 @@ public class InferenceRoutes {
                 return null;
             } else if (timedOut) {
                 return Problem.of(504, "Replica timed out", "model '" + model + "': the replica sent nothing for "
-                        + timeout.toMillis() + " ms (" + (deploymentsOwn ? "the deployment's timeout"
+                        + timeout.value().toMillis() + " ms (" + (timeout.deploymentsOwn() ? "the deployment's timeout"
                         : "modelgate.inference.timeout") + ")");
             }
             return Problem.of(502, "Replica failed", f.reason());

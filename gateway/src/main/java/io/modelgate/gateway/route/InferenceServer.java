@@ -39,7 +39,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -375,12 +374,11 @@ final class InferenceServer {
     void route(Request request) {
         request.settled = false;
         String model = request.model;
-        Optional<Duration> deployments = routes.router().replicaTimeout(model);
-        Duration timeout = deployments.orElse(settings.timeout());
-        boolean own = deployments.isPresent();
+        InferenceRoutes.CallTimeout timeout = routes.timeout(model);
         Channel channel = request.caller.channel;
         routes.router().route(model, endpoint -> {
-                    ForwardedCall call = new ForwardedCall(this, request, endpoint, request.path.apply(endpoint), timeout);
+                    ForwardedCall call = new ForwardedCall(this, request, endpoint, request.path.apply(endpoint),
+                            timeout.value());
                     if (channel.eventLoop().inEventLoop()) {
                         call.start();
                     } else {
@@ -390,9 +388,9 @@ final class InferenceServer {
                 }, Infrastructure.getDefaultWorkerPool())
                 .whenComplete((result, error) -> {
                     if (channel.eventLoop().inEventLoop()) {
-                        request.routed(result, error, timeout, own);
+                        request.routed(result, error, timeout);
                     } else {
-                        channel.eventLoop().execute(() -> request.routed(result, error, timeout, own));
+                        channel.eventLoop().execute(() -> request.routed(result, error, timeout));
                     }
                 });
     }
@@ -555,9 +553,9 @@ final class InferenceServer {
         }
 
         /** The routed call is over: counted, and the caller told what it has not been told yet. */
-        void routed(RouteResult<ReplicaProxy.Exchange> result, Throwable error, Duration timeout, boolean own) {
+        void routed(RouteResult<ReplicaProxy.Exchange> result, Throwable error, InferenceRoutes.CallTimeout timeout) {
             Problem problem = routes.outcome(model, result, error, Duration.ofNanos(System.nanoTime() - start),
-                    headWritten, status, timeout, own);
+                    headWritten, status, timeout);
             releaseBody();
             settled = true;
             if (caller.current != this) {
