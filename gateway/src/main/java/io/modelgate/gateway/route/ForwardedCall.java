@@ -40,7 +40,6 @@ final class ForwardedCall extends ReplicaExchange implements ResponseReader.List
     /** The answer's body is framed anew in chunks for the caller (the replica chunked it, or ends it by closing). */
     private boolean rechunk;
     private boolean keepAlive;
-    private boolean answerComplete;
     /** Why the answer could not be read, for {@link #lost} (which follows the close). */
     private IOException failure;
 
@@ -215,12 +214,12 @@ final class ForwardedCall extends ReplicaExchange implements ResponseReader.List
     void read(Object piece) {
         ByteBuf bytes = (ByteBuf) piece;
         try {
-            if (state == State.OVER || answerComplete) {
+            if (state == State.OVER || reader.complete()) {
                 connection.channel.close(); // bytes nobody asked for: the connection is out of step
                 return;
             }
             reader.feed(bytes, this);
-            if (answerComplete) {
+            if (reader.complete()) {
                 complete(!bytes.isReadable());
             }
         } catch (ResponseReader.ParseException e) {
@@ -316,7 +315,7 @@ final class ForwardedCall extends ReplicaExchange implements ResponseReader.List
 
     @Override
     public void last() {
-        answerComplete = true;
+        // nothing to do in the middle of the reader's pass: read() and lost() ask it whether the answer is complete
     }
 
     /** The answer is complete: it goes out whole, the connection goes back, and the call is over. */
@@ -355,7 +354,7 @@ final class ForwardedCall extends ReplicaExchange implements ResponseReader.List
         } else if (state == State.ANSWERING && reader != null && !bodyTooLarge) {
             try {
                 reader.closed(this); // an answer that ends with its connection
-                if (answerComplete) {
+                if (reader.complete()) {
                     keepAlive = false;
                     complete(true);
                     return;
