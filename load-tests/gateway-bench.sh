@@ -145,14 +145,12 @@ declare -A ROUNDS_R
 # in, and next to nothing after 45 s; with only the per-path warm-up, CPU per request read 62 µs in one run, 39 µs
 # after a first warm-up
 BODY_FILE="$REQ" wrk -t1 -c16 -d"$((WARMUP * 3))s" --timeout 5s -s "$ROOT/load-tests/lib/post.lua" "$GW_INFERENCE/v2/models/iris/infer" >/dev/null
+declare -A URL=([direct]="http://$REPLICA:8080" [gateway]="$GW_INFERENCE" [main]="$GW" [nginx]="http://127.0.0.1:$NGINX_PORT")
 PATHS="direct gateway nginx"
 [[ "$MAIN" == yes ]] && PATHS="direct gateway main nginx"
 for c in $CONNECTIONS; do
   for round in $(seq 1 "$ROUNDS"); do
-    measure direct "http://$REPLICA:8080/v2/models/iris/infer" "$c"
-    measure gateway "$GW_INFERENCE/v2/models/iris/infer" "$c"
-    if [[ "$MAIN" == yes ]]; then measure main "$GW/v2/models/iris/infer" "$c"; fi
-    measure nginx "http://127.0.0.1:$NGINX_PORT/v2/models/iris/infer" "$c"
+    for p in $PATHS; do measure "$p" "${URL[$p]}/v2/models/iris/infer" "$c"; done
   done
 done
 # FIELD of PATH/CONN: the median over the rounds (the middle one; the upper middle of an even count)
